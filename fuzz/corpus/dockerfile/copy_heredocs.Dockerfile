@@ -1,0 +1,9 @@
+FROM alpine
+COPY <<A <<B /dest/
+Y
+A
+X
+B
+RUN tee /t <<EOF
+body
+EOF

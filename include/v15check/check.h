@@ -1,0 +1,133 @@
+// The check engine: a registry of named checks, each an ID, a group, a title, an expectation and
+// one hook that asks the model and returns an outcome.
+#pragma once
+
+#include <array>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "v15check/model.h"
+
+namespace v15 {
+
+enum class Group { Routes, DurableObject, Jwt, Agent, Docker, Error };
+
+struct GroupInfo {
+  Group group;
+  std::string_view key;    // ID prefix and --group spelling: route, do, jwt, agent, docker, error
+  std::string_view title;  // the report's group label
+};
+const std::array<GroupInfo, 6>& groups();
+const GroupInfo& group_info(Group g);
+std::optional<Group> group_from_name(std::string_view name);  // key or title, case-insensitive
+
+enum class Status { Pass, Fail, Suppressed };
+std::string_view status_name(Status s);  // PASS, FAIL, SUPPRESSED
+
+struct Evidence {
+  Location location;
+  std::string note;
+};
+
+struct Outcome {
+  Status status = Status::Fail;
+  Location location;  // the best location: the construct found, or what is wrong
+  std::string found;  // what the code does (shown for FAIL; the evidence summary for PASS)
+  std::vector<Evidence> evidence;
+  std::string suppression_reason;  // for Suppressed
+
+  static Outcome pass(Location where, std::string found, std::vector<Evidence> evidence = {});
+  static Outcome fail(Location where, std::string found, std::vector<Evidence> evidence = {});
+  bool passed() const { return status == Status::Pass; }
+};
+
+class CheckContext;
+
+struct Check {
+  std::string id;
+  Group group = Group::Routes;
+  std::string title;
+  std::string expected;             // the Expected: line
+  Role role = Role::Worker;         // the file a FAIL points at by default
+  std::string passes_when;          // for --explain
+  std::string fails_when;           // for --explain: typical failures
+  std::vector<std::string> config_keys;
+  std::function<Outcome(const CheckContext&)> run;
+};
+
+// A DO method found, with the region a check searches (body plus one level of helpers).
+struct MethodScope {
+  const FileModel* model = nullptr;
+  const Function* function = nullptr;
+  Region region;
+  Location location() const { return model->location(function->node); }
+};
+
+// What a check's hook sees: the project and helpers that turn "the thing I need is not there"
+// into a FAIL outcome with a Found text, so a missing file can never PASS.
+class CheckContext {
+ public:
+  CheckContext(const Project& project, const Check& check) : project_(project), check_(check) {}
+  const Project& project() const { return project_; }
+  const Config& config() const { return project_.config(); }
+  const Check& check() const { return check_; }
+
+  // The parsed model of a role, or a FAIL outcome saying why it is unavailable.
+  const FileModel* file(Role role, Outcome& failure) const;
+  // A method of the configured DO class with its region; FAIL when the file, class or method is
+  // missing or a parse error sits inside the method.
+  std::optional<MethodScope> do_method(std::string_view name, Outcome& failure,
+                                       bool with_helpers = true) const;
+  // A Found suffix naming the file's first parse error, for "construct not found" failures.
+  std::string parse_note(const FileModel& m) const;
+  // A FAIL located at line 1 of a role's file.
+  Outcome fail_in(Role role, std::string found) const;
+
+ private:
+  const Project& project_;
+  const Check& check_;
+};
+
+class Registry {
+ public:
+  void add(Check check);
+  const std::vector<Check>& checks() const { return checks_; }
+  const Check* find(std::string_view id) const;
+
+ private:
+  std::vector<Check> checks_;
+};
+
+// The catalogue, one registration function per group (checks/*.cpp).
+void register_route_checks(Registry& r);
+void register_do_checks(Registry& r);
+void register_jwt_checks(Registry& r);
+void register_agent_checks(Registry& r);
+void register_docker_checks(Registry& r);
+void register_error_checks(Registry& r);
+// All groups, in catalogue order.
+Registry default_registry();
+
+struct Result {
+  const Check* check = nullptr;
+  Outcome outcome;
+};
+
+struct Selection {
+  std::vector<std::string> ids;  // empty: all
+  std::vector<Group> groups;     // empty: all
+  bool selected(const Check& c) const;
+};
+
+// Runs the selected checks in catalogue order. A hook that throws yields a FAIL naming the
+// internal error rather than crashing the run.
+std::vector<Result> run_checks(const Registry& registry, const Project& project,
+                               const Selection& selection);
+
+// Short name of a node's text for Found lines: one line, at most `max` characters.
+std::string snippet(const Node& n, std::size_t max = 80);
+
+}  // namespace v15

@@ -1,0 +1,49 @@
+// Project configuration: role paths, the class name, and the checklist's expected values.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "v15check/source.h"
+
+namespace v15 {
+
+struct DisabledCheck {
+  std::string id;
+  std::string reason;
+};
+
+struct Config {
+  std::map<Role, std::string> paths;  // role → path relative to the root; defaults from CHECKS.md
+  std::string class_name = "ChatSessionAgent";
+  std::string do_binding = "CHAT_SESSIONS";
+  std::string sandbox_binding = "SANDBOX_CONTAINER";
+  double bridge_timeout_ms = 300000;
+  std::string oauth_prefix = "sk-ant-oat01-";
+  std::string pending_query_path = "/tmp/vf-pending-query.json";
+  std::string callback_url = "https://vaporforge.dev/internal/stream";
+  std::string claude_config_dir = "/root/.config/claude";
+  std::vector<std::string> env_prefixes = {"VF_"};
+  std::vector<std::string> env_ignore;
+  std::vector<DisabledCheck> disable;
+
+  Config();
+  std::string path(Role role) const { return paths.at(role); }
+};
+
+// A config file that cannot be used: the message names the file and the position or key.
+struct ConfigError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Parses `.v15check.json` text. Unknown keys and wrong types are errors: a typo must never
+// silently turn a check off. `origin` names the file in messages.
+Config parse_config(const std::string& text, const std::string& origin);
+
+// The names of all config keys, with a one-line description, for --explain and docs.
+const std::map<std::string, std::string>& config_key_docs();
+
+}  // namespace v15

@@ -1,0 +1,383 @@
+// Facts shared by checks, computed once per file (one cursor walk) and memoized per project.
+//
+// A check never re-parses or re-scans text: it asks a FileModel (functions, classes, bindings,
+// constant folding, value origins, promise chains, control context, routes) or the Project
+// (cross-file facts such as the bridge timeout and the startProcess env).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include "v15check/config.h"
+#include "v15check/dockerfile.h"
+#include "v15check/source.h"
+#include "v15check/syntax.h"
+
+namespace v15 {
+
+struct Location {
+  std::string path;  // relative to the checked root
+  int line = 0;      // 1-based; 0 = unknown
+  int column = 0;
+  bool known() const { return line > 0; }
+};
+
+// A folded constant: a number or a string.
+struct Constant {
+  std::variant<double, std::string> value;
+  bool is_number() const { return std::holds_alternative<double>(value); }
+  bool is_string() const { return std::holds_alternative<std::string>(value); }
+  double number() const { return std::get<double>(value); }
+  const std::string& string() const { return std::get<std::string>(value); }
+};
+
+enum class BindingKind { Const, Let, Var, Param, Function, Class, Import };
+
+struct Binding {
+  std::string name;
+  BindingKind kind = BindingKind::Const;
+  Node name_node;   // the identifier that declares it
+  Node declarator;  // variable_declarator / parameter / function / import specifier
+  Node init;        // initialiser (for a parameter: its default value); may be null
+  // Property path inside a destructuring pattern: `const { a: { b } } = x` binds b with {a, b};
+  // an array pattern element contributes its index as a string.
+  std::vector<std::string> path;
+  Node scope;  // the node whose range bounds visibility
+  std::string import_source;  // for imports: the module specifier
+  std::string imported_name;  // for imports: the exported name ("default" for a default import)
+  std::vector<Node> assignments;  // right-hand sides of later `name = …` assignments
+};
+
+struct Function {
+  std::string name;        // declared name, or the binding/field/property it is assigned to
+  std::string class_name;  // owning class for methods and class fields
+  Node node;               // the function-like node
+  Node body;               // statement_block, or the expression of a concise arrow body
+  Node params;             // formal_parameters (null for `x => …`: then `param` is set)
+  Node param;              // single unparenthesised arrow parameter
+  bool exported = false;
+  bool is_method() const { return !class_name.empty(); }
+  std::vector<Node> parameters() const;  // each parameter node, in order
+  // The declared name of parameter i (through TS required/optional_parameter wrappers).
+  std::string parameter_name(std::size_t i) const;
+};
+
+struct ClassInfo {
+  std::string name;
+  Node node;
+  bool exported = false;
+  std::vector<std::size_t> methods;  // indices into FileModel::functions()
+};
+
+// A set of source ranges that a check searches: a method body plus, by default, the bodies of
+// same-file helpers it calls (one level).
+struct Region {
+  std::vector<Node> parts;
+  const Function* function = nullptr;  // the named method/function, when there is one
+  bool empty() const { return parts.empty(); }
+  bool contains(const Node& n) const;
+  Node primary() const { return parts.empty() ? Node{} : parts.front(); }
+};
+
+// What happens to the value of a call: awaited, returned, chained with .then/.catch/.finally…
+struct Continuation {
+  std::string method;  // then, catch, finally
+  Node call;           // the call_expression of the continuation
+  std::vector<Node> args;
+};
+struct PromiseUse {
+  std::vector<Continuation> chain;  // in order of application
+  Node outer;                       // the outermost expression of the chain
+  bool awaited = false;
+  bool returned = false;
+  bool assigned = false;   // bound to a variable or property
+  bool discarded = false;  // an expression statement / `void`: fire-and-forget
+  bool has(std::string_view method) const;
+};
+
+// Where a node sits inside its function: try/catch/finally, loops, conditions.
+struct ControlContext {
+  Node try_statement;   // innermost try whose block contains the node
+  Node catch_clause;    // innermost catch clause containing the node
+  Node finally_clause;  // innermost finally clause containing the node
+  Node loop;            // innermost loop containing the node
+  std::vector<Node> conditions;  // if statements / ternaries / && that guard the node, innermost first
+  bool in_try() const { return !try_statement.null(); }
+  bool in_catch() const { return !catch_clause.null(); }
+  bool in_finally() const { return !finally_clause.null(); }
+  bool in_loop() const { return !loop.null(); }
+};
+
+// Where a value came from: the expression it was computed by plus the property path read off it
+// (`const { readable } = new TransformStream()` → {new TransformStream(), ["readable"]}).
+struct Origin {
+  Node expr;
+  std::vector<std::string> path;
+  const Binding* binding = nullptr;  // the last binding followed, if any
+};
+
+struct Route {
+  enum class Kind { IfBranch, Router, SwitchCase };
+  Kind kind = Kind::IfBranch;
+  std::string method;   // upper-case; empty when no method test guards it
+  std::string path;     // folded path
+  Node anchor;          // the if_statement, router call or switch_case
+  Node handler;         // the region the route runs: consequence, handler function, case body
+  Node path_node;       // the expression the path folded from
+  Node method_node;     // the method comparison, if any
+  const Function* function = nullptr;  // enclosing function
+};
+
+class FileModel;
+using Matcher = std::function<bool(const FileModel&, const Node&)>;
+
+class FileModel {
+ public:
+  FileModel(const SourceFile& source, Tree tree);
+  FileModel(const FileModel&) = delete;
+  FileModel& operator=(const FileModel&) = delete;
+
+  const SourceFile& source() const { return source_; }
+  const std::string& path() const { return source_.path; }
+  Node root() const { return tree_.root(); }
+  Location location(const Node& n) const;
+  // The first syntax error (ERROR or MISSING node), if the file has one.
+  Node first_error() const { return first_error_; }
+  // The first syntax error inside `n`, if any.
+  Node error_within(const Node& n) const;
+
+  // -- the index -----------------------------------------------------------------------------
+  // Every node of a kind, in document order.
+  std::span<const Node> nodes(std::string_view kind) const;
+  // Those of them inside a node's range / inside a region.
+  std::vector<Node> nodes_in(std::string_view kind, const Node& within) const;
+  std::vector<Node> nodes_in(std::string_view kind, const Region& within) const;
+  std::vector<Node> find(std::string_view kind, const Region& within, const Matcher& m) const;
+  std::vector<Node> find(std::string_view kind, const Node& within, const Matcher& m) const;
+
+  const std::vector<Function>& functions() const { return functions_; }
+  const std::vector<ClassInfo>& classes() const { return classes_; }
+  const ClassInfo* class_named(std::string_view name) const;
+  // A method (definition or arrow-function field) of a class.
+  const Function* method(std::string_view class_name, std::string_view name) const;
+  // A module-level function: declaration, or a const bound to an arrow/function expression.
+  const Function* function(std::string_view name) const;
+  // The innermost function whose node contains `n`.
+  const Function* enclosing_function(const Node& n) const;
+  // The function a call invokes when it is resolvable in this file: `this.m()` inside class C →
+  // method m of C; `f()` → module function f.
+  const Function* callee_function(const Node& call) const;
+  // The function a handler argument denotes: an inline arrow/function, or an identifier bound
+  // to one.
+  const Function* function_at(const Node& expr) const;
+  // The body of `fn` plus the bodies of same-file helpers it calls (one level).
+  Region region(const Function& fn, bool with_helpers = true) const;
+  // A node (a route handler, a branch) plus the bodies of same-file functions it calls.
+  Region region(const Node& n, bool with_helpers = true) const;
+
+  // -- bindings and values ---------------------------------------------------------------------
+  const std::vector<Binding>& bindings() const { return bindings_; }
+  const Binding* resolve(std::string_view name, uint32_t at_byte) const;
+  const Binding* resolve(const Node& identifier) const;
+  // Folds a constant expression: literals, templates, + - * / % **, unary minus, parentheses,
+  // TS type wrappers, and identifiers bound to `const`s (also members of const object literals).
+  std::optional<Constant> fold(const Node& expr) const;
+  std::optional<double> fold_number(const Node& expr) const;
+  std::optional<std::string> fold_string(const Node& expr) const;
+  // A string-ish shape with substitutions named: `session:${sessionId}` and 'session:' + id both
+  // render as "session:{sessionId}" (a substitution is named by its last identifier/property).
+  std::optional<std::string> pattern(const Node& expr) const;
+  // Follows an expression through parentheses, TS wrappers, await, identifiers bound to
+  // const/let initialisers (or a single assignment), destructuring and member reads.
+  Origin trace(const Node& expr) const;
+  // Every origin, including the values of later assignments to a `let`.
+  std::vector<Origin> trace_all(const Node& expr) const;
+  // Whether any identifier, member read or call inside `expr` originates (through trace_all) in
+  // a node satisfying `m`. `m` is also tried on expr itself and its sub-expressions.
+  bool derives_from(const Node& expr, const Matcher& m) const;
+  // The env binding an expression reads: `this.env.X`, `env.X`, `c.env.X`, or an identifier
+  // destructured from one of those. Empty when it is not an env read.
+  std::optional<std::string> env_name(const Node& expr) const;
+  // `process.env.X` / `process.env['X']` / destructured from process.env.
+  std::optional<std::string> process_env_name(const Node& expr) const;
+
+  // -- calls and expressions --------------------------------------------------------------------
+  static Node strip(Node expr);  // parentheses, as/satisfies/non-null/type assertions
+  static Node strip_await(Node expr);
+  static std::vector<Node> arguments(const Node& call);  // also for new_expression
+  // The called name: `a.b.c()` → "c", `f()` → "f"; empty for computed callees.
+  static std::string_view callee_name(const Node& call);
+  // The object of a member callee: `a.b.c()` → `a.b`.
+  static Node callee_object(const Node& call);
+  // The last identifier/property of an expression: `this.httpBridges` → "httpBridges".
+  static std::string_view last_name(const Node& expr);
+  // The key of a pair / property as written (quotes removed).
+  std::string key_name(const Node& key) const;
+  PromiseUse promise_use(const Node& call) const;
+  ControlContext context(const Node& n, const Node& stop = Node{}) const;
+  // True if some statement reachable from `n`'s branch leaves by throw (throw statement or a
+  // `return` of an error Response, when `error_response` is set).
+  // The property value of `key` in an object literal (pairs and shorthand), or null.
+  Node property(const Node& object, std::string_view key) const;
+
+  // -- imports / exports / routes ----------------------------------------------------------------
+  const Binding* import_of(std::string_view local_name) const;
+  bool is_exported(std::string_view name) const;
+  const std::vector<Route>& routes() const;
+  // The route for a path with this method (upper-case), else null.
+  const Route* route(std::string_view method, std::string_view path) const;
+  // The HTTP status a response expression produces: `new Response(b, { status: 404 })`,
+  // `Response.json(x, { status })`, `c.json(x, 401)`, a helper called with a status literal,
+  // 200 for a Response without one; nullopt when it is not recognisably a response.
+  std::optional<int> response_status(const Node& expr) const;
+  // `X.get(id).fetch(…)` where X reads env binding `binding` (any binding when empty), directly
+  // or through a stub variable.
+  struct StubFetch {
+    Node fetch_call;  // the .fetch(…) call
+    Node get_call;    // the namespace .get(id) call
+    Node id;          // the id argument of get
+  };
+  std::vector<StubFetch> stub_fetches(const Region& within, std::string_view binding) const;
+
+ private:
+  void index();
+  void index_binding_pattern(const Node& pattern, BindingKind kind, const Node& declarator,
+                             const Node& init, const Node& scope, std::vector<std::string> path);
+  void index_function(const Node& n);
+  std::optional<Constant> fold_depth(const Node& expr, int depth) const;
+  Origin trace_depth(const Node& expr, int depth) const;
+  void compute_routes() const;
+
+  const SourceFile& source_;
+  Tree tree_;
+  Node first_error_;
+  std::unordered_map<std::string_view, std::vector<Node>> by_kind_;
+  std::vector<Function> functions_;
+  std::vector<ClassInfo> classes_;
+  std::vector<Binding> bindings_;
+  std::unordered_map<std::string, std::vector<std::size_t>> bindings_by_name_;
+  std::vector<std::string> exported_names_;
+  mutable std::optional<std::vector<Route>> routes_;
+};
+
+// -- matchers: a small vocabulary in the spirit of clang's AST matchers ---------------------------
+namespace match {
+Matcher any();
+Matcher kind(std::string kind);
+Matcher ident(std::string name);                 // an identifier (after stripping wrappers)
+Matcher str(std::string value);                  // folds to this string
+Matcher num(double value);                       // folds to this number
+Matcher this_member(std::string property);       // this.property
+Matcher member(std::string object_last_name, std::string property);  // x.object.property
+Matcher member(std::string property);            // anything.property
+Matcher callee(std::string name);                // a call whose callee's last name is name
+Matcher call(Matcher callee_matcher);            // a call_expression whose callee matches
+Matcher call(std::string callee_last_name);      // shorthand
+Matcher method_call(std::string object_last_name, std::string method);  // x.obj.method(…)
+Matcher new_expr(std::string constructor_name);
+Matcher arg(std::size_t index, Matcher m);       // (on a call) argument index matches
+Matcher env(std::string name);                   // an env read of `name`
+Matcher derives(Matcher m);                      // the value originates where m holds
+Matcher all_of(std::vector<Matcher> ms);
+Matcher any_of(std::vector<Matcher> ms);
+Matcher not_(Matcher m);
+}  // namespace match
+
+// Any call/new whose callee and arguments satisfy the matchers, combined.
+inline Matcher operator&&(Matcher a, Matcher b) { return match::all_of({std::move(a), std::move(b)}); }
+inline Matcher operator||(Matcher a, Matcher b) { return match::any_of({std::move(a), std::move(b)}); }
+
+// -- cross-file facts ----------------------------------------------------------------------------
+
+// The `setTimeout(fn, T)` that bounds an HTTP bridge in handleChatHttp, with T folded.
+struct BridgeTimeout {
+  Node call;         // null when not found
+  Node delay;        // the delay argument
+  Node callback;     // the callback argument
+  std::optional<double> ms;
+  Location location;
+  bool found() const { return !call.null(); }
+};
+
+// One key of the env object passed to startProcess.
+struct EnvEntry {
+  std::string key;
+  Node key_node;
+  Node value;      // the value expression (null for a shorthand property: then key_node)
+  bool conditional = false;
+  Node condition;  // the test guarding a conditional entry
+  Location location;
+};
+
+// The env object handed to `sandbox.startProcess(command, { env })` in dispatchContainer.
+struct StartProcessEnv {
+  Node call;                       // the startProcess call; null when not found
+  Node command;                    // first argument
+  std::optional<std::string> command_text;  // folded command string
+  std::string script_path;         // the .js path the command runs, if any
+  Node object;                     // the env object literal
+  std::vector<EnvEntry> entries;   // in source order, spreads of literals inlined
+  std::vector<Node> spreads;       // spreads of non-literal values (`...projectSecrets`)
+  Location location;
+  std::string problem;             // why it was not found
+  bool found() const { return !object.null(); }
+  const EnvEntry* entry(std::string_view key) const;
+};
+
+// Worker `vars` from wrangler.jsonc / wrangler.json / wrangler.toml.
+struct WranglerVars {
+  std::string path;
+  std::map<std::string, std::string> vars;
+  std::string error;  // parse problem, if any
+};
+
+class Project {
+ public:
+  Project(SourceSet sources, Config config);
+  Project(const Project&) = delete;
+  Project& operator=(const Project&) = delete;
+
+  const Config& config() const { return config_; }
+  const SourceSet& sources() const { return sources_; }
+  const SourceFile& source(Role role) const { return sources_.get(role); }
+  // The parsed model of a TS/JS role file; null when the file is missing, refused or not TS/JS.
+  const FileModel* file(Role role) const;
+  // Why file(role) is unusable (for Found: lines): "src/index.ts: not found", …
+  std::string unavailable(Role role) const;
+  // The parsed Dockerfile; null when missing or refused.
+  const dockerfile::Dockerfile* docker() const { return docker_ ? &*docker_ : nullptr; }
+  const WranglerVars* wrangler() const;
+  Location location(Role role, int line) const { return {source(role).path, line, 0}; }
+
+  // The configured Durable Object class and one of its methods.
+  const Function* do_method(std::string_view name) const;
+
+  const BridgeTimeout& bridge_timeout() const;
+  const StartProcessEnv& start_process_env() const;
+
+ private:
+  SourceSet sources_;
+  Config config_;
+  std::map<Role, std::unique_ptr<FileModel>> files_;
+  std::map<Role, std::string> parse_failures_;
+  std::optional<dockerfile::Dockerfile> docker_;
+  mutable std::optional<WranglerVars> wrangler_;
+  mutable bool wrangler_loaded_ = false;
+  mutable std::optional<BridgeTimeout> bridge_timeout_;
+  mutable std::optional<StartProcessEnv> start_process_env_;
+};
+
+// Human form of a duration in ms: "300000 ms (5 min)", "90000 ms (90 s)".
+std::string describe_ms(double ms);
+// Number without a trailing ".0": 300000, 0.5.
+std::string format_number(double v);
+
+}  // namespace v15

@@ -1,0 +1,1312 @@
+#include "v15check/model.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+namespace v15 {
+
+namespace {
+
+constexpr int kMaxTraceDepth = 24;
+
+bool is_function_kind(std::string_view k) {
+  return k == "function_declaration" || k == "function_expression" || k == "arrow_function" ||
+         k == "method_definition" || k == "generator_function_declaration" ||
+         k == "generator_function" || k == "function";
+}
+
+bool is_scope_kind(std::string_view k) {
+  return k == "program" || k == "statement_block" || k == "for_statement" ||
+         k == "for_in_statement" || k == "catch_clause" || k == "switch_body" ||
+         k == "class_body" || is_function_kind(k);
+}
+
+bool is_loop_kind(std::string_view k) {
+  return k == "for_statement" || k == "for_in_statement" || k == "while_statement" ||
+         k == "do_statement";
+}
+
+std::string unquote_string_node(const Node& n) {
+  // string: quote, (string_fragment | escape_sequence)*, quote
+  std::string out;
+  for (uint32_t i = 0; i < n.child_count(); ++i) {
+    Node c = n.child(i);
+    if (c.is("string_fragment")) {
+      out += c.text();
+    } else if (c.is("escape_sequence")) {
+      std::string_view e = c.text();
+      if (e.size() < 2) continue;
+      switch (e[1]) {
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case '0':
+          out += '\0';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'v':
+          out += '\v';
+          break;
+        case 'x':
+        case 'u': {
+          std::string hex;
+          for (char ch : e.substr(2))
+            if (std::isxdigit(static_cast<unsigned char>(ch))) hex += ch;
+          unsigned long cp = hex.empty() ? 0 : std::strtoul(hex.c_str(), nullptr, 16);
+          // UTF-8 encode
+          if (cp < 0x80) {
+            out += static_cast<char>(cp);
+          } else if (cp < 0x800) {
+            out += static_cast<char>(0xC0 | (cp >> 6));
+            out += static_cast<char>(0x80 | (cp & 0x3F));
+          } else if (cp < 0x10000) {
+            out += static_cast<char>(0xE0 | (cp >> 12));
+            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+            out += static_cast<char>(0x80 | (cp & 0x3F));
+          } else {
+            out += static_cast<char>(0xF0 | (cp >> 18));
+            out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+            out += static_cast<char>(0x80 | (cp & 0x3F));
+          }
+          break;
+        }
+        case '\n':
+          break;  // line continuation
+        default:
+          out += e.substr(1);
+      }
+    }
+  }
+  return out;
+}
+
+std::optional<double> parse_number(std::string_view t) {
+  std::string s;
+  for (char c : t)
+    if (c != '_') s += c;
+  if (!s.empty() && s.back() == 'n') s.pop_back();  // BigInt
+  if (s.empty()) return std::nullopt;
+  char* end = nullptr;
+  double v = 0;
+  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+    v = static_cast<double>(std::strtoull(s.c_str() + 2, &end, 16));
+  else if (s.size() > 2 && s[0] == '0' && (s[1] == 'b' || s[1] == 'B'))
+    v = static_cast<double>(std::strtoull(s.c_str() + 2, &end, 2));
+  else if (s.size() > 2 && s[0] == '0' && (s[1] == 'o' || s[1] == 'O'))
+    v = static_cast<double>(std::strtoull(s.c_str() + 2, &end, 8));
+  else
+    v = std::strtod(s.c_str(), &end);
+  if (end == nullptr || *end != '\0') return std::nullopt;
+  return v;
+}
+
+std::string number_to_js_string(double v) {
+  if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e21)
+    return fmt::format("{}", static_cast<long long>(v));
+  return fmt::format("{}", v);
+}
+
+}  // namespace
+
+std::string format_number(double v) { return number_to_js_string(v); }
+
+std::string describe_ms(double ms) {
+  std::string base = format_number(ms) + " ms";
+  if (ms >= 60000 && std::fmod(ms, 60000) == 0) return fmt::format("{} ({} min)", base, format_number(ms / 60000));
+  if (ms >= 1000 && std::fmod(ms, 1000) == 0) return fmt::format("{} ({} s)", base, format_number(ms / 1000));
+  return base;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+bool Region::contains(const Node& n) const {
+  for (const Node& p : parts)
+    if (p.contains(n)) return true;
+  return false;
+}
+
+bool PromiseUse::has(std::string_view method) const {
+  for (const auto& c : chain)
+    if (c.method == method) return true;
+  return false;
+}
+
+std::vector<Node> Function::parameters() const {
+  if (!param.null()) return {param};
+  std::vector<Node> out;
+  for (const Node& c : params.named_children())
+    if (!c.is("comment")) out.push_back(c);
+  return out;
+}
+
+std::string Function::parameter_name(std::size_t i) const {
+  auto ps = parameters();
+  if (i >= ps.size()) return {};
+  Node p = ps[i];
+  if (p.is("required_parameter") || p.is("optional_parameter")) p = p.field("pattern");
+  if (p.is("assignment_pattern")) p = p.field("left");
+  if (p.is("identifier")) return std::string(p.text());
+  return {};
+}
+
+// ---------------------------------------------------------------------------------------------
+
+FileModel::FileModel(const SourceFile& source, Tree tree) : source_(source), tree_(std::move(tree)) {
+  first_error_ = v15::first_error(tree_.root());
+  index();
+}
+
+Location FileModel::location(const Node& n) const {
+  if (n.null()) return {source_.path, 1, 1};
+  return {source_.path, n.line(), n.column()};
+}
+
+Node FileModel::error_within(const Node& n) const {
+  if (n.null() || !n.has_error()) return {};
+  return v15::first_error(n);
+}
+
+std::span<const Node> FileModel::nodes(std::string_view kind) const {
+  auto it = by_kind_.find(kind);
+  if (it == by_kind_.end()) return {};
+  return it->second;
+}
+
+std::vector<Node> FileModel::nodes_in(std::string_view kind, const Node& within) const {
+  std::vector<Node> out;
+  if (within.null()) return out;
+  auto all = nodes(kind);
+  auto lo = std::lower_bound(all.begin(), all.end(), within.start_byte(),
+                             [](const Node& n, uint32_t b) { return n.start_byte() < b; });
+  for (auto it = lo; it != all.end() && it->start_byte() < within.end_byte(); ++it)
+    if (within.contains(*it)) out.push_back(*it);
+  return out;
+}
+
+std::vector<Node> FileModel::nodes_in(std::string_view kind, const Region& within) const {
+  std::vector<Node> out;
+  for (const Node& part : within.parts) {
+    for (const Node& n : nodes_in(kind, part)) {
+      bool dup = false;
+      for (const Node& o : out) dup = dup || o == n;
+      if (!dup) out.push_back(n);
+    }
+  }
+  return out;
+}
+
+std::vector<Node> FileModel::find(std::string_view kind, const Region& within,
+                                  const Matcher& m) const {
+  std::vector<Node> out;
+  for (const Node& n : nodes_in(kind, within))
+    if (m(*this, n)) out.push_back(n);
+  return out;
+}
+
+std::vector<Node> FileModel::find(std::string_view kind, const Node& within,
+                                  const Matcher& m) const {
+  std::vector<Node> out;
+  for (const Node& n : nodes_in(kind, within))
+    if (m(*this, n)) out.push_back(n);
+  return out;
+}
+
+// -- the one walk ---------------------------------------------------------------------------------
+
+namespace {
+Node enclosing_scope(const Node& n, bool function_only) {
+  for (Node p = n.parent(); !p.null(); p = p.parent()) {
+    std::string_view k = p.kind();
+    if (function_only ? (is_function_kind(k) || k == "program") : is_scope_kind(k)) return p;
+  }
+  return {};
+}
+
+std::string_view declaration_keyword(const Node& decl) {
+  // lexical_declaration: first child token is `const` or `let`; variable_declaration: `var`.
+  if (decl.is("variable_declaration")) return "var";
+  Node first = decl.child(0);
+  return first.null() ? std::string_view{} : first.kind();
+}
+}  // namespace
+
+void FileModel::index() {
+  std::vector<Node> declarators, functions, classes, imports, exports, assignments, params;
+  walk(tree_.root(), [&](const Node& n, uint32_t) {
+    if (!n.named()) return true;
+    std::string_view k = n.kind();
+    by_kind_[k].push_back(n);
+    if (k == "variable_declarator") declarators.push_back(n);
+    else if (is_function_kind(k)) functions.push_back(n);
+    else if (k == "class_declaration" || k == "abstract_class_declaration" || k == "class")
+      classes.push_back(n);
+    else if (k == "import_statement") imports.push_back(n);
+    else if (k == "export_statement") exports.push_back(n);
+    else if (k == "assignment_expression") assignments.push_back(n);
+    return true;
+  });
+
+  // Exports first: functions and classes need to know whether they are exported.
+  for (const Node& e : exports) {
+    Node decl = e.field("declaration");
+    if (!decl.null()) {
+      Node name = decl.field("name");
+      if (!name.null()) exported_names_.emplace_back(name.text());
+      if (decl.is("lexical_declaration") || decl.is("variable_declaration"))
+        for (const Node& d : decl.named_children())
+          if (d.is("variable_declarator") && d.field("name").is("identifier"))
+            exported_names_.emplace_back(d.field("name").text());
+    }
+    for (const Node& c : e.named_children()) {
+      if (!c.is("export_clause")) continue;
+      for (const Node& s : c.named_children()) {
+        if (!s.is("export_specifier")) continue;
+        Node local = s.field("name");
+        if (!local.null()) exported_names_.emplace_back(local.text());
+      }
+    }
+  }
+
+  for (const Node& d : declarators) {
+    Node decl = d.parent();
+    std::string_view kw = declaration_keyword(decl);
+    BindingKind kind = kw == "const" ? BindingKind::Const
+                       : kw == "let" ? BindingKind::Let
+                                     : BindingKind::Var;
+    Node scope = enclosing_scope(d, kind == BindingKind::Var);
+    index_binding_pattern(d.field("name"), kind, d, d.field("value"), scope, {});
+  }
+
+  for (const Node& f : functions) index_function(f);
+
+  for (const Node& c : classes) {
+    ClassInfo info;
+    info.node = c;
+    Node name = c.field("name");
+    info.name = name.null() ? std::string{} : std::string(name.text());
+    if (info.name.empty() && c.parent().is("variable_declarator"))
+      info.name = std::string(c.parent().field("name").text());
+    info.exported = c.parent().is("export_statement") || is_exported(info.name);
+    for (std::size_t i = 0; i < functions_.size(); ++i) {
+      const Function& fn = functions_[i];
+      if (!fn.class_name.empty() && fn.class_name == info.name && c.contains(fn.node))
+        info.methods.push_back(i);
+    }
+    if (!name.null()) {
+      Binding b;
+      b.name = info.name;
+      b.kind = BindingKind::Class;
+      b.name_node = name;
+      b.declarator = c;
+      b.scope = enclosing_scope(c, false);
+      bindings_.push_back(std::move(b));
+    }
+    classes_.push_back(std::move(info));
+  }
+
+  for (const Node& imp : imports) {
+    Node src = imp.field("source");
+    std::string module = src.is("string") ? unquote_string_node(src) : std::string{};
+    for (const Node& clause : imp.named_children()) {
+      if (!clause.is("import_clause")) continue;
+      for (const Node& c : clause.named_children()) {
+        auto add = [&](const Node& local, std::string imported, const Node& decl) {
+          Binding b;
+          b.name = std::string(local.text());
+          b.kind = BindingKind::Import;
+          b.name_node = local;
+          b.declarator = decl;
+          b.scope = tree_.root();
+          b.import_source = module;
+          b.imported_name = std::move(imported);
+          bindings_.push_back(std::move(b));
+        };
+        if (c.is("identifier")) {
+          add(c, "default", c);
+        } else if (c.is("namespace_import")) {
+          Node id = c.named_child(0);
+          if (!id.null()) add(id, "*", c);
+        } else if (c.is("named_imports")) {
+          for (const Node& s : c.named_children()) {
+            if (!s.is("import_specifier")) continue;
+            Node name = s.field("name"), alias = s.field("alias");
+            add(alias.null() ? name : alias, std::string(name.text()), s);
+          }
+        }
+      }
+    }
+  }
+
+  // CommonJS requires are bindings with an import source too.
+  for (Binding& b : bindings_) {
+    if (b.kind != BindingKind::Const && b.kind != BindingKind::Let && b.kind != BindingKind::Var)
+      continue;
+    Node init = strip(b.init);
+    if (init.is("call_expression") && callee_name(init) == "require") {
+      auto args = arguments(init);
+      if (!args.empty()) {
+        auto s = fold_string(args[0]);
+        if (s) b.import_source = *s;
+        b.imported_name = b.path.empty() ? "*" : b.path.front();
+      }
+    }
+  }
+
+  for (std::size_t i = 0; i < bindings_.size(); ++i) bindings_by_name_[bindings_[i].name].push_back(i);
+
+  for (const Node& a : assignments) {
+    Node left = a.field("left");
+    if (!left.is("identifier")) continue;
+    const Binding* b = resolve(left);
+    if (b) const_cast<Binding*>(b)->assignments.push_back(a.field("right"));
+  }
+}
+
+void FileModel::index_binding_pattern(const Node& pattern, BindingKind kind, const Node& declarator,
+                                      const Node& init, const Node& scope,
+                                      std::vector<std::string> path) {
+  if (pattern.null()) return;
+  std::string_view k = pattern.kind();
+  auto add = [&](const Node& id, Node default_value, std::vector<std::string> p) {
+    Binding b;
+    b.name = std::string(id.text());
+    b.kind = kind;
+    b.name_node = id;
+    b.declarator = declarator;
+    b.init = init;
+    b.path = std::move(p);
+    b.scope = scope;
+    if (kind == BindingKind::Param && b.path.empty() && !default_value.null()) b.init = default_value;
+    bindings_.push_back(std::move(b));
+  };
+  if (k == "identifier" || k == "shorthand_property_identifier_pattern") {
+    if (k == "shorthand_property_identifier_pattern") path.emplace_back(pattern.text());
+    add(pattern, Node{}, path);
+  } else if (k == "object_pattern") {
+    for (const Node& c : pattern.named_children()) {
+      if (c.is("shorthand_property_identifier_pattern")) {
+        auto p = path;
+        p.emplace_back(c.text());
+        add(c, Node{}, p);
+      } else if (c.is("pair_pattern")) {
+        auto p = path;
+        p.push_back(key_name(c.field("key")));
+        index_binding_pattern(c.field("value"), kind, declarator, init, scope, p);
+      } else if (c.is("object_assignment_pattern")) {
+        Node left = c.field("left");
+        auto p = path;
+        if (left.is("shorthand_property_identifier_pattern") || left.is("identifier")) {
+          p.emplace_back(left.text());
+          add(left, c.field("right"), p);
+        } else {
+          index_binding_pattern(left, kind, declarator, init, scope, p);
+        }
+      } else if (c.is("rest_pattern")) {
+        Node id = c.named_child(0);
+        if (id.is("identifier")) add(id, Node{}, path);
+      }
+    }
+  } else if (k == "array_pattern") {
+    std::size_t i = 0;
+    for (const Node& c : pattern.named_children()) {
+      auto p = path;
+      p.push_back(std::to_string(i++));
+      if (c.is("assignment_pattern"))
+        index_binding_pattern(c.field("left"), kind, declarator, init, scope, p);
+      else
+        index_binding_pattern(c, kind, declarator, init, scope, p);
+    }
+  } else if (k == "assignment_pattern") {
+    Node left = pattern.field("left");
+    if (left.is("identifier")) add(left, pattern.field("right"), path);
+    else index_binding_pattern(left, kind, declarator, init, scope, path);
+  } else if (k == "required_parameter" || k == "optional_parameter") {
+    Node inner = pattern.field("pattern");
+    Node value = pattern.field("value");
+    if (inner.is("identifier") && !value.null()) {
+      Binding b;
+      b.name = std::string(inner.text());
+      b.kind = kind;
+      b.name_node = inner;
+      b.declarator = declarator;
+      b.init = value;
+      b.scope = scope;
+      bindings_.push_back(std::move(b));
+    } else {
+      index_binding_pattern(inner, kind, declarator, init, scope, path);
+    }
+  } else if (k == "rest_pattern") {
+    Node id = pattern.named_child(0);
+    if (id.is("identifier")) add(id, Node{}, path);
+  }
+}
+
+void FileModel::index_function(const Node& n) {
+  Function fn;
+  fn.node = n;
+  fn.body = n.field("body");
+  fn.params = n.field("parameters");
+  if (fn.params.null()) fn.param = n.field("parameter");
+  Node name = n.field("name");
+  Node parent = n.parent();
+  if (n.is("method_definition")) {
+    fn.name = key_name(name);
+    for (Node p = parent; !p.null(); p = p.parent()) {
+      if (p.is("class_body")) {
+        Node cls = p.parent();
+        Node cname = cls.field("name");
+        if (!cname.null()) fn.class_name = std::string(cname.text());
+        else if (cls.parent().is("variable_declarator"))
+          fn.class_name = std::string(cls.parent().field("name").text());
+        break;
+      }
+      if (p.is("object")) break;  // a method of an object literal
+    }
+  } else if (!name.null()) {
+    fn.name = std::string(name.text());
+  } else if (parent.is("variable_declarator")) {
+    fn.name = std::string(parent.field("name").text());
+  } else if (parent.is("public_field_definition") || parent.is("field_definition")) {
+    Node key = parent.field("name");
+    if (key.null()) key = parent.field("property");
+    fn.name = key_name(key);
+    Node cls = parent.parent().parent();
+    Node cname = cls.field("name");
+    if (!cname.null()) fn.class_name = std::string(cname.text());
+  } else if (parent.is("pair")) {
+    fn.name = key_name(parent.field("key"));
+  } else if (parent.is("assignment_expression")) {
+    fn.name = std::string(last_name(parent.field("left")));
+  }
+  Node stmt = n.is("function_declaration") ? parent : parent.parent();
+  fn.exported = stmt.is("export_statement") || (parent.is("export_statement")) ||
+                (!fn.name.empty() && fn.class_name.empty() && is_exported(fn.name));
+  // Parameters are bindings scoped to the function.
+  if (!fn.param.null()) {
+    Binding b;
+    b.name = std::string(fn.param.text());
+    b.kind = BindingKind::Param;
+    b.name_node = fn.param;
+    b.declarator = fn.param;
+    b.scope = n;
+    bindings_.push_back(std::move(b));
+  }
+  for (const Node& p : fn.params.named_children())
+    index_binding_pattern(p, BindingKind::Param, p, Node{}, n, {});
+  if (n.is("function_declaration") || n.is("generator_function_declaration")) {
+    if (!name.null()) {
+      Binding b;
+      b.name = fn.name;
+      b.kind = BindingKind::Function;
+      b.name_node = name;
+      b.declarator = n;
+      b.init = n;
+      b.scope = enclosing_scope(n, false);
+      bindings_.push_back(std::move(b));
+    }
+  }
+  functions_.push_back(std::move(fn));
+}
+
+// -- lookups --------------------------------------------------------------------------------------
+
+const ClassInfo* FileModel::class_named(std::string_view name) const {
+  for (const auto& c : classes_)
+    if (c.name == name) return &c;
+  return nullptr;
+}
+
+const Function* FileModel::method(std::string_view class_name, std::string_view name) const {
+  const ClassInfo* c = class_named(class_name);
+  if (!c) return nullptr;
+  for (std::size_t i : c->methods)
+    if (functions_[i].name == name) return &functions_[i];
+  return nullptr;
+}
+
+const Function* FileModel::function(std::string_view name) const {
+  for (const auto& f : functions_) {
+    if (f.name != name || f.is_method()) continue;
+    // module level: the declaring statement sits directly in the program (or an export)
+    Node p = f.node.parent();
+    if (p.is("variable_declarator")) p = p.parent().parent();
+    if (p.is("export_statement")) p = p.parent();
+    if (p.is("program")) return &f;
+  }
+  return nullptr;
+}
+
+const Function* FileModel::enclosing_function(const Node& n) const {
+  const Function* best = nullptr;
+  for (const auto& f : functions_)
+    if (f.node.contains(n) && !(f.node == n) &&
+        (!best || best->node.contains(f.node)))
+      best = &f;
+  return best;
+}
+
+const Function* FileModel::callee_function(const Node& call) const {
+  Node callee = strip(call.field("function"));
+  if (callee.is("member_expression")) {
+    Node obj = strip(callee.field("object"));
+    if (!obj.is("this")) return nullptr;
+    const Function* encl = enclosing_function(call);
+    // inside nested arrows the class is that of the outermost method
+    std::string cls;
+    for (const Function* f = encl; f; f = enclosing_function(f->node)) {
+      if (!f->class_name.empty()) {
+        cls = f->class_name;
+        break;
+      }
+    }
+    if (cls.empty()) return nullptr;
+    return method(cls, callee.field("property").text());
+  }
+  if (callee.is("identifier")) {
+    const Binding* b = resolve(callee);
+    if (b && b->kind == BindingKind::Import) return nullptr;
+    return function(callee.text());
+  }
+  return nullptr;
+}
+
+const Function* FileModel::function_at(const Node& expr) const {
+  Node e = strip(expr);
+  if (is_function_kind(e.kind())) {
+    for (const auto& f : functions_)
+      if (f.node == e) return &f;
+    return nullptr;
+  }
+  if (e.is("identifier")) {
+    const Binding* b = resolve(e);
+    if (!b) return nullptr;
+    Node target = b->kind == BindingKind::Function ? b->declarator : strip(b->init);
+    if (target.null() || !b->path.empty()) return nullptr;
+    for (const auto& f : functions_)
+      if (f.node == target) return &f;
+  }
+  return nullptr;
+}
+
+Region FileModel::region(const Function& fn, bool with_helpers) const {
+  Region r;
+  r.function = &fn;
+  Node main = fn.body.null() ? fn.node : fn.body;
+  r.parts.push_back(main);
+  if (!with_helpers) return r;
+  for (const Node& call : nodes_in("call_expression", main)) {
+    const Function* helper = callee_function(call);
+    if (!helper || helper == &fn || helper->body.null()) continue;
+    if (!r.contains(helper->body) && !helper->body.contains(main)) r.parts.push_back(helper->body);
+  }
+  return r;
+}
+
+const Binding* FileModel::resolve(std::string_view name, uint32_t at_byte) const {
+  auto it = bindings_by_name_.find(std::string(name));
+  if (it == bindings_by_name_.end()) return nullptr;
+  const Binding* best = nullptr;
+  for (std::size_t i : it->second) {
+    const Binding& b = bindings_[i];
+    Node s = b.scope.null() ? tree_.root() : b.scope;
+    if (s.start_byte() > at_byte || at_byte > s.end_byte()) continue;
+    if (!best) {
+      best = &b;
+      continue;
+    }
+    Node bs = best->scope.null() ? tree_.root() : best->scope;
+    uint32_t bsize = bs.end_byte() - bs.start_byte(), ssize = s.end_byte() - s.start_byte();
+    if (ssize < bsize || (ssize == bsize && b.name_node.start_byte() <= at_byte &&
+                          b.name_node.start_byte() > best->name_node.start_byte()))
+      best = &b;
+  }
+  return best;
+}
+
+const Binding* FileModel::resolve(const Node& identifier) const {
+  if (identifier.null()) return nullptr;
+  return resolve(identifier.text(), identifier.start_byte());
+}
+
+const Binding* FileModel::import_of(std::string_view local_name) const {
+  const Binding* b = resolve(local_name, 0);
+  if (b && !b->import_source.empty()) return b;
+  auto it = bindings_by_name_.find(std::string(local_name));
+  if (it == bindings_by_name_.end()) return nullptr;
+  for (std::size_t i : it->second)
+    if (!bindings_[i].import_source.empty()) return &bindings_[i];
+  return nullptr;
+}
+
+bool FileModel::is_exported(std::string_view name) const {
+  return std::find(exported_names_.begin(), exported_names_.end(), name) != exported_names_.end();
+}
+
+// -- expressions ----------------------------------------------------------------------------------
+
+Node FileModel::strip(Node e) {
+  while (!e.null()) {
+    std::string_view k = e.kind();
+    if (k == "parenthesized_expression" || k == "as_expression" || k == "satisfies_expression" ||
+        k == "non_null_expression" || k == "type_assertion") {
+      Node inner = k == "parenthesized_expression" ? e.named_child(0) : e.named_child(0);
+      if (k == "type_assertion") inner = e.named_child(1);
+      if (inner.null()) break;
+      e = inner;
+    } else {
+      break;
+    }
+  }
+  return e;
+}
+
+Node FileModel::strip_await(Node e) {
+  e = strip(e);
+  while (e.is("await_expression")) e = strip(e.named_child(0));
+  return e;
+}
+
+std::vector<Node> FileModel::arguments(const Node& call) {
+  std::vector<Node> out;
+  Node args = call.field("arguments");
+  if (args.is("template_string")) {
+    out.push_back(args);
+    return out;
+  }
+  for (const Node& a : args.named_children())
+    if (!a.is("comment")) out.push_back(a);
+  return out;
+}
+
+std::string_view FileModel::callee_name(const Node& call) {
+  Node callee = strip(call.is("new_expression") ? call.field("constructor") : call.field("function"));
+  return last_name(callee);
+}
+
+Node FileModel::callee_object(const Node& call) {
+  Node callee = strip(call.field("function"));
+  if (callee.is("member_expression")) return strip(callee.field("object"));
+  return {};
+}
+
+std::string_view FileModel::last_name(const Node& expr) {
+  Node e = strip(expr);
+  if (e.is("identifier") || e.is("property_identifier") || e.is("type_identifier") ||
+      e.is("shorthand_property_identifier") || e.is("private_property_identifier"))
+    return e.text();
+  if (e.is("member_expression")) return e.field("property").text();
+  if (e.is("this")) return "this";
+  if (e.is("subscript_expression")) {
+    Node idx = e.field("index");
+    if (idx.is("string") && idx.named_child_count() == 1) return idx.named_child(0).text();
+  }
+  return {};
+}
+
+std::string FileModel::key_name(const Node& key) const {
+  if (key.null()) return {};
+  if (key.is("string")) return unquote_string_node(key);
+  if (key.is("computed_property_name")) {
+    auto s = fold_string(key.named_child(0));
+    return s ? *s : std::string(key.text());
+  }
+  if (key.is("number")) {
+    auto v = parse_number(key.text());
+    return v ? number_to_js_string(*v) : std::string(key.text());
+  }
+  return std::string(key.text());
+}
+
+Node FileModel::property(const Node& object, std::string_view key) const {
+  Node o = strip(object);
+  if (!o.is("object")) return {};
+  Node found;
+  for (const Node& c : o.named_children()) {
+    if (c.is("pair") && key_name(c.field("key")) == key) found = c.field("value");
+    else if (c.is("shorthand_property_identifier") && c.text() == key) found = c;
+  }
+  return found;  // the last one wins, as in JavaScript
+}
+
+// -- constant folding -----------------------------------------------------------------------------
+
+std::optional<Constant> FileModel::fold(const Node& expr) const { return fold_depth(expr, 0); }
+
+std::optional<double> FileModel::fold_number(const Node& expr) const {
+  auto c = fold(expr);
+  if (!c) return std::nullopt;
+  if (c->is_number()) return c->number();
+  return std::nullopt;
+}
+
+std::optional<std::string> FileModel::fold_string(const Node& expr) const {
+  auto c = fold(expr);
+  if (!c) return std::nullopt;
+  if (c->is_string()) return c->string();
+  return std::nullopt;
+}
+
+std::optional<Constant> FileModel::fold_depth(const Node& expr, int depth) const {
+  if (depth > kMaxTraceDepth) return std::nullopt;
+  Node e = strip(expr);
+  if (e.null()) return std::nullopt;
+  std::string_view k = e.kind();
+  if (k == "number") {
+    auto v = parse_number(e.text());
+    if (v) return Constant{*v};
+    return std::nullopt;
+  }
+  if (k == "string") return Constant{unquote_string_node(e)};
+  if (k == "template_string") {
+    std::string out;
+    for (uint32_t i = 0; i < e.child_count(); ++i) {
+      Node c = e.child(i);
+      if (c.is("string_fragment")) {
+        out += c.text();
+      } else if (c.is("escape_sequence")) {
+        // reuse the string unescaper on a single escape
+        std::string_view t = c.text();
+        if (t.size() >= 2 && t[1] == 'n') out += '\n';
+        else if (t.size() >= 2 && t[1] == 't') out += '\t';
+        else if (t.size() >= 2 && t[1] == 'r') out += '\r';
+        else if (t.size() >= 2) out += t.substr(1);
+      } else if (c.is("template_substitution")) {
+        auto v = fold_depth(c.named_child(0), depth + 1);
+        if (!v) return std::nullopt;
+        out += v->is_string() ? v->string() : number_to_js_string(v->number());
+      }
+    }
+    return Constant{out};
+  }
+  if (k == "unary_expression") {
+    auto op = e.field("operator").text();
+    auto v = fold_depth(e.field("argument"), depth + 1);
+    if (!v || !v->is_number()) return std::nullopt;
+    if (op == "-") return Constant{-v->number()};
+    if (op == "+") return v;
+    return std::nullopt;
+  }
+  if (k == "binary_expression") {
+    std::string_view op = e.field("operator").kind();
+    auto l = fold_depth(e.field("left"), depth + 1);
+    if (!l) return std::nullopt;
+    auto r = fold_depth(e.field("right"), depth + 1);
+    if (!r) return std::nullopt;
+    if (op == "+") {
+      if (l->is_number() && r->is_number()) return Constant{l->number() + r->number()};
+      auto s = [](const Constant& c) {
+        return c.is_string() ? c.string() : number_to_js_string(c.number());
+      };
+      return Constant{s(*l) + s(*r)};
+    }
+    if (!l->is_number() || !r->is_number()) return std::nullopt;
+    double a = l->number(), b = r->number();
+    if (op == "-") return Constant{a - b};
+    if (op == "*") return Constant{a * b};
+    if (op == "/") return b == 0 ? std::nullopt : std::optional<Constant>(Constant{a / b});
+    if (op == "%") return b == 0 ? std::nullopt : std::optional<Constant>(Constant{std::fmod(a, b)});
+    if (op == "**") return Constant{std::pow(a, b)};
+    return std::nullopt;
+  }
+  if (k == "identifier") {
+    const Binding* b = resolve(e);
+    if (!b || b->init.null()) return std::nullopt;
+    if (b->kind != BindingKind::Const) return std::nullopt;
+    if (!b->path.empty()) {
+      // `const { A } = CONSTANTS` where CONSTANTS is an object literal
+      Node obj = strip(b->init);
+      for (const auto& key : b->path) {
+        if (obj.is("identifier")) {
+          const Binding* ob = resolve(obj);
+          if (!ob || ob->kind != BindingKind::Const || !ob->path.empty()) return std::nullopt;
+          obj = strip(ob->init);
+        }
+        obj = strip(property(obj, key));
+        if (obj.null()) return std::nullopt;
+      }
+      return fold_depth(obj, depth + 1);
+    }
+    return fold_depth(b->init, depth + 1);
+  }
+  if (k == "member_expression" || k == "subscript_expression") {
+    // CONFIG.TIMEOUT where CONFIG is a const object literal
+    std::string key;
+    if (k == "member_expression") {
+      key = std::string(e.field("property").text());
+    } else {
+      auto idx = fold_depth(e.field("index"), depth + 1);
+      if (!idx || !idx->is_string()) return std::nullopt;
+      key = idx->string();
+    }
+    Node obj = strip(e.field("object"));
+    if (obj.is("identifier")) {
+      const Binding* ob = resolve(obj);
+      if (!ob || ob->kind != BindingKind::Const || !ob->path.empty() || ob->init.null())
+        return std::nullopt;
+      obj = strip(ob->init);
+    } else if (obj.is("member_expression")) {
+      // nested: A.B.C — fold A.B to an object literal node first
+      Origin o = trace_depth(obj, depth + 1);
+      obj = strip(o.expr);
+      for (const auto& p : o.path) {
+        obj = strip(property(obj, p));
+        if (obj.null()) return std::nullopt;
+      }
+    }
+    Node v = property(obj, key);
+    if (v.null() || v.is("shorthand_property_identifier")) {
+      if (v.is("shorthand_property_identifier")) {
+        const Binding* sb = resolve(v.text(), v.start_byte());
+        if (sb && sb->kind == BindingKind::Const) return fold_depth(sb->init, depth + 1);
+      }
+      return std::nullopt;
+    }
+    return fold_depth(v, depth + 1);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> FileModel::pattern(const Node& expr) const {
+  Node e = strip(expr);
+  if (e.null()) return std::nullopt;
+  if (auto s = fold_string(e)) return s;
+  auto name_of = [&](const Node& sub) -> std::string {
+    Node s = strip(sub);
+    if (auto v = fold(s)) return v->is_string() ? v->string() : number_to_js_string(v->number());
+    std::string_view n = last_name(s);
+    if (n.empty()) return "{" + std::string(s.text()) + "}";
+    return "{" + std::string(n) + "}";
+  };
+  if (e.is("template_string")) {
+    std::string out;
+    for (uint32_t i = 0; i < e.child_count(); ++i) {
+      Node c = e.child(i);
+      if (c.is("string_fragment")) out += c.text();
+      else if (c.is("template_substitution")) out += name_of(c.named_child(0));
+    }
+    return out;
+  }
+  if (e.is("binary_expression") && e.field("operator").kind() == "+") {
+    auto l = pattern(e.field("left"));
+    auto r = pattern(e.field("right"));
+    std::string ls = l ? *l : name_of(e.field("left"));
+    std::string rs = r ? *r : name_of(e.field("right"));
+    return ls + rs;
+  }
+  if (e.is("identifier")) {
+    const Binding* b = resolve(e);
+    if (b && b->kind == BindingKind::Const && b->path.empty() && !b->init.null()) {
+      Node init = strip(b->init);
+      if (init.is("template_string") || init.is("binary_expression")) return pattern(init);
+    }
+  }
+  return std::nullopt;
+}
+
+// -- value flow -----------------------------------------------------------------------------------
+
+Origin FileModel::trace(const Node& expr) const { return trace_depth(expr, 0); }
+
+Origin FileModel::trace_depth(const Node& expr, int depth) const {
+  Node e = strip_await(expr);
+  Origin o{e, {}, nullptr};
+  if (depth > kMaxTraceDepth || e.null()) return o;
+  if (e.is("identifier") || e.is("shorthand_property_identifier")) {
+    const Binding* b = resolve(e.text(), e.start_byte());
+    if (!b) return o;
+    Node value = b->init;
+    if (value.null() && b->assignments.size() == 1) value = b->assignments.front();
+    if (value.null() || b->kind == BindingKind::Function || b->kind == BindingKind::Class ||
+        b->kind == BindingKind::Import) {
+      o.binding = b;
+      o.path = b->kind == BindingKind::Param ? b->path : std::vector<std::string>{};
+      if (b->kind == BindingKind::Param && !b->path.empty()) o.expr = b->declarator;
+      return o;
+    }
+    if (b->kind == BindingKind::Param && b->path.empty()) {
+      // a parameter's default is one possible value; the parameter itself is the origin
+      o.binding = b;
+      return o;
+    }
+    Origin inner = trace_depth(value, depth + 1);
+    inner.path.insert(inner.path.end(), b->path.begin(), b->path.end());
+    if (!inner.binding) inner.binding = b;
+    return inner;
+  }
+  if (e.is("member_expression")) {
+    Node prop = e.field("property");
+    Origin inner = trace_depth(e.field("object"), depth + 1);
+    inner.path.emplace_back(prop.text());
+    return inner;
+  }
+  if (e.is("subscript_expression")) {
+    auto key = fold(e.field("index"));
+    if (key) {
+      Origin inner = trace_depth(e.field("object"), depth + 1);
+      inner.path.push_back(key->is_string() ? key->string() : number_to_js_string(key->number()));
+      return inner;
+    }
+  }
+  return o;
+}
+
+std::vector<Origin> FileModel::trace_all(const Node& expr) const {
+  std::vector<Origin> out;
+  out.push_back(trace(expr));
+  Node e = strip_await(expr);
+  if (e.is("identifier")) {
+    const Binding* b = resolve(e);
+    if (b && b->kind != BindingKind::Const) {
+      for (const Node& a : b->assignments) {
+        Origin o = trace(a);
+        o.path.insert(o.path.end(), b->path.begin(), b->path.end());
+        out.push_back(o);
+      }
+    }
+  }
+  return out;
+}
+
+bool FileModel::derives_from(const Node& expr, const Matcher& m) const {
+  if (expr.null()) return false;
+  std::vector<std::pair<Node, int>> work{{expr, 0}};
+  std::vector<uintptr_t> seen;
+  while (!work.empty()) {
+    auto [n, depth] = work.back();
+    work.pop_back();
+    if (n.null() || depth > kMaxTraceDepth) continue;
+    if (std::find(seen.begin(), seen.end(), n.id()) != seen.end()) continue;
+    seen.push_back(n.id());
+    if (m(*this, n)) return true;
+    Node s = strip_await(n);
+    if (s.is("identifier") || s.is("member_expression") || s.is("shorthand_property_identifier") ||
+        s.is("subscript_expression")) {
+      for (const Origin& o : trace_all(s)) {
+        if (!(o.expr == s)) work.push_back({o.expr, depth + 1});
+        if (o.binding && !o.binding->init.null()) work.push_back({o.binding->init, depth + 1});
+      }
+      if (s.is("member_expression")) work.push_back({s.field("object"), depth + 1});
+      continue;
+    }
+    if (is_function_kind(s.kind())) continue;  // a function value does not carry its body's data
+    for (const Node& c : s.named_children()) work.push_back({c, depth});
+  }
+  return false;
+}
+
+std::optional<std::string> FileModel::env_name(const Node& expr) const {
+  Origin o = trace(expr);
+  Node base = strip(o.expr);
+  const auto& p = o.path;
+  auto env_param = [&](const Node& n) {
+    const Binding* b = resolve(n);
+    return n.is("identifier") && n.text() == "env" && (!b || b->kind == BindingKind::Param);
+  };
+  if (p.size() >= 2 && p[p.size() - 2] == "env" && (base.is("this") || base.is("identifier")))
+    return p.back();
+  if (p.size() == 1 && env_param(base)) return p.back();
+  // destructured parameter: fetch(request, { SESSIONS_KV })
+  if (!o.binding || o.binding->kind != BindingKind::Param || p.empty()) return std::nullopt;
+  return std::nullopt;
+}
+
+std::optional<std::string> FileModel::process_env_name(const Node& expr) const {
+  Origin o = trace(expr);
+  Node base = strip(o.expr);
+  const auto& p = o.path;
+  if (base.is("identifier") && base.text() == "process" && p.size() == 2 && p[0] == "env")
+    return p[1];
+  return std::nullopt;
+}
+
+PromiseUse FileModel::promise_use(const Node& call) const {
+  PromiseUse use;
+  Node cur = call;
+  for (;;) {
+    Node parent = cur.parent();
+    while (parent.is("parenthesized_expression") || parent.is("as_expression") ||
+           parent.is("non_null_expression")) {
+      cur = parent;
+      parent = cur.parent();
+    }
+    if (parent.is("member_expression") && parent.field("object") == cur) {
+      Node outer = parent.parent();
+      std::string_view prop = parent.field("property").text();
+      if (outer.is("call_expression") && outer.field("function") == parent &&
+          (prop == "then" || prop == "catch" || prop == "finally")) {
+        use.chain.push_back({std::string(prop), outer, arguments(outer)});
+        cur = outer;
+        continue;
+      }
+    }
+    break;
+  }
+  use.outer = cur;
+  Node parent = cur.parent();
+  while (parent.is("parenthesized_expression")) parent = parent.parent();
+  std::string_view k = parent.kind();
+  use.awaited = k == "await_expression";
+  use.returned = k == "return_statement" || (k == "arrow_function" && parent.field("body") == cur);
+  use.assigned = k == "variable_declarator" || k == "assignment_expression" || k == "pair";
+  use.discarded = k == "expression_statement" ||
+                  (k == "unary_expression" && parent.field("operator").text() == "void");
+  return use;
+}
+
+ControlContext FileModel::context(const Node& n, const Node& stop) const {
+  ControlContext ctx;
+  Node child = n;
+  for (Node p = n.parent(); !p.null(); child = p, p = p.parent()) {
+    if (!stop.null() && p == stop) break;
+    std::string_view k = p.kind();
+    if (k == "try_statement" && p.field("body") == child && ctx.try_statement.null())
+      ctx.try_statement = p;
+    else if (k == "catch_clause" && ctx.catch_clause.null())
+      ctx.catch_clause = p;
+    else if (k == "finally_clause" && ctx.finally_clause.null())
+      ctx.finally_clause = p;
+    else if (is_loop_kind(k) && ctx.loop.null() && p.field("body") == child)
+      ctx.loop = p;
+    else if (k == "if_statement" && !(p.field("condition") == child))
+      ctx.conditions.push_back(p);
+    else if (k == "ternary_expression" && !(p.field("condition") == child))
+      ctx.conditions.push_back(p);
+    else if (k == "binary_expression" && p.field("right") == child &&
+             (p.field("operator").kind() == "&&" || p.field("operator").kind() == "||" ||
+              p.field("operator").kind() == "??"))
+      ctx.conditions.push_back(p);
+    else if (k == "switch_case")
+      ctx.conditions.push_back(p);
+    if (stop.null() && is_function_kind(k)) break;
+  }
+  return ctx;
+}
+
+// -- matchers -------------------------------------------------------------------------------------
+
+namespace match {
+Matcher any() {
+  return [](const FileModel&, const Node&) { return true; };
+}
+Matcher kind(std::string k) {
+  return [k = std::move(k)](const FileModel&, const Node& n) { return FileModel::strip(n).kind() == k; };
+}
+Matcher ident(std::string name) {
+  return [name = std::move(name)](const FileModel&, const Node& n) {
+    Node s = FileModel::strip_await(n);
+    return (s.is("identifier") || s.is("shorthand_property_identifier")) && s.text() == name;
+  };
+}
+Matcher str(std::string value) {
+  return [value = std::move(value)](const FileModel& m, const Node& n) {
+    auto s = m.fold_string(n);
+    return s && *s == value;
+  };
+}
+Matcher num(double value) {
+  return [value](const FileModel& m, const Node& n) {
+    auto v = m.fold_number(n);
+    return v && *v == value;
+  };
+}
+Matcher this_member(std::string property) {
+  return [property = std::move(property)](const FileModel&, const Node& n) {
+    Node s = FileModel::strip(n);
+    return s.is("member_expression") && FileModel::strip(s.field("object")).is("this") &&
+           s.field("property").text() == property;
+  };
+}
+Matcher member(std::string object_last_name, std::string property) {
+  return [o = std::move(object_last_name), p = std::move(property)](const FileModel&, const Node& n) {
+    Node s = FileModel::strip(n);
+    return s.is("member_expression") && s.field("property").text() == p &&
+           FileModel::last_name(s.field("object")) == o;
+  };
+}
+Matcher member(std::string property) {
+  return [p = std::move(property)](const FileModel&, const Node& n) {
+    Node s = FileModel::strip(n);
+    return s.is("member_expression") && s.field("property").text() == p;
+  };
+}
+Matcher callee(std::string name) {
+  return [name = std::move(name)](const FileModel&, const Node& n) {
+    Node s = FileModel::strip_await(n);
+    return (s.is("call_expression") || s.is("new_expression")) && FileModel::callee_name(s) == name;
+  };
+}
+Matcher call(Matcher callee_matcher) {
+  return [cm = std::move(callee_matcher)](const FileModel& m, const Node& n) {
+    Node s = FileModel::strip_await(n);
+    return s.is("call_expression") && cm(m, s.field("function"));
+  };
+}
+Matcher call(std::string callee_last_name) {
+  return [name = std::move(callee_last_name)](const FileModel&, const Node& n) {
+    Node s = FileModel::strip_await(n);
+    return s.is("call_expression") && FileModel::callee_name(s) == name;
+  };
+}
+Matcher method_call(std::string object_last_name, std::string method) {
+  return call(member(std::move(object_last_name), std::move(method)));
+}
+Matcher new_expr(std::string constructor_name) {
+  return [name = std::move(constructor_name)](const FileModel&, const Node& n) {
+    Node s = FileModel::strip_await(n);
+    return s.is("new_expression") && FileModel::callee_name(s) == name;
+  };
+}
+Matcher arg(std::size_t index, Matcher am) {
+  return [index, am = std::move(am)](const FileModel& m, const Node& n) {
+    Node s = FileModel::strip_await(n);
+    if (!s.is("call_expression") && !s.is("new_expression")) return false;
+    auto args = FileModel::arguments(s);
+    return index < args.size() && am(m, args[index]);
+  };
+}
+Matcher env(std::string name) {
+  return [name = std::move(name)](const FileModel& m, const Node& n) {
+    auto e = m.env_name(n);
+    return e && *e == name;
+  };
+}
+Matcher derives(Matcher inner) {
+  return [inner = std::move(inner)](const FileModel& m, const Node& n) {
+    return m.derives_from(n, inner);
+  };
+}
+Matcher all_of(std::vector<Matcher> ms) {
+  return [ms = std::move(ms)](const FileModel& m, const Node& n) {
+    for (const auto& x : ms)
+      if (!x(m, n)) return false;
+    return true;
+  };
+}
+Matcher any_of(std::vector<Matcher> ms) {
+  return [ms = std::move(ms)](const FileModel& m, const Node& n) {
+    for (const auto& x : ms)
+      if (x(m, n)) return true;
+    return false;
+  };
+}
+Matcher not_(Matcher inner) {
+  return [inner = std::move(inner)](const FileModel& m, const Node& n) { return !inner(m, n); };
+}
+}  // namespace match
+
+}  // namespace v15
+
+namespace v15 {
+
+Region FileModel::region(const Node& n, bool with_helpers) const {
+  Region r;
+  r.function = nullptr;
+  if (n.null()) return r;
+  r.parts.push_back(n);
+  if (!with_helpers) return r;
+  for (const Node& call : nodes_in("call_expression", n)) {
+    const Function* helper = callee_function(call);
+    if (!helper || helper->body.null() || helper->node.contains(n)) continue;
+    if (!r.contains(helper->body)) r.parts.push_back(helper->body);
+  }
+  return r;
+}
+
+const Route* FileModel::route(std::string_view method, std::string_view path) const {
+  for (const Route& r : routes())
+    if (r.path == path && r.method == method) return &r;
+  return nullptr;
+}
+
+std::optional<int> FileModel::response_status(const Node& expr) const {
+  Node e = strip_await(expr);
+  if (e.is("identifier")) {
+    Origin o = trace(e);
+    if (o.path.empty() && !(o.expr == e)) e = strip_await(o.expr);
+  }
+  auto status_from_init = [&](const Node& init) -> std::optional<int> {
+    Node obj = strip(init);
+    if (obj.is("identifier")) obj = strip(trace(obj).expr);
+    Node st = property(obj, "status");
+    if (st.null()) return std::nullopt;
+    auto v = fold_number(st);
+    if (v) return static_cast<int>(*v);
+    return std::nullopt;
+  };
+  if (e.is("new_expression") && callee_name(e) == "Response") {
+    auto args = arguments(e);
+    if (args.size() >= 2) {
+      auto s = status_from_init(args[1]);
+      if (s) return s;
+      return strip(args[1]).is("object") ? std::optional<int>(200) : std::nullopt;
+    }
+    return 200;
+  }
+  if (e.is("call_expression")) {
+    auto args = arguments(e);
+    std::string_view name = callee_name(e);
+    Node obj = callee_object(e);
+    if (last_name(obj) == "Response" && (name == "json" || name == "error" || name == "redirect")) {
+      if (name == "error") return 500;
+      if (args.size() >= 2) {
+        if (auto s = status_from_init(args[1])) return s;
+        if (auto v = fold_number(args[1])) return static_cast<int>(*v);
+      }
+      return name == "redirect" ? 302 : 200;
+    }
+    // helpers and framework responses: the status is a literal argument, or an init object
+    for (const Node& a : args) {
+      if (auto v = fold_number(a); v && *v >= 100 && *v <= 599) return static_cast<int>(*v);
+      if (auto s = status_from_init(a)) return s;
+    }
+    // a same-file helper that returns a Response with a fixed status
+    if (const Function* f = callee_function(e)) {
+      if (f->body.is("statement_block")) {
+        for (const Node& ret : nodes_in("return_statement", f->body)) {
+          if (enclosing_function(ret) != f) continue;
+          Node v = ret.named_child(0);
+          if (!v.null() && !strip_await(v).is("call_expression"))
+            if (auto s = response_status(v)) return s;
+        }
+      } else if (!f->body.null() && !strip_await(f->body).is("call_expression")) {
+        return response_status(f->body);
+      }
+    }
+    if (name == "json" || name == "text" || name == "html" || name == "body") return 200;
+  }
+  return std::nullopt;
+}
+
+std::vector<FileModel::StubFetch> FileModel::stub_fetches(const Region& within,
+                                                          std::string_view binding) const {
+  std::vector<StubFetch> out;
+  for (const Node& call : nodes_in("call_expression", within)) {
+    if (callee_name(call) != "fetch") continue;
+    Node obj = callee_object(call);
+    if (obj.null()) continue;
+    Node get = strip_await(trace(obj).expr);
+    if (!get.is("call_expression") || callee_name(get) != "get") continue;
+    auto ns = env_name(callee_object(get));
+    if (!ns || (!binding.empty() && *ns != binding)) continue;
+    auto args = arguments(get);
+    out.push_back({call, get, args.empty() ? Node{} : args[0]});
+  }
+  return out;
+}
+
+}  // namespace v15
