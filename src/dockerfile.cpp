@@ -645,50 +645,6 @@ bool is_stdin_redirect(const ShellToken& r) {
                                      r.op == "<<<" || r.op == "<>" || r.op == "<&");
 }
 
-std::vector<HeredocSpec> run_heredocs(std::string_view command_line) {
-  const std::vector<ShellToken> tokens = tokenize_shell(command_line);
-  std::vector<SimpleCommand> commands(1);
-  for (const ShellToken& tok : tokens) {
-    if (tok.kind == ShellToken::Kind::control) {
-      commands.back().pipes_to_next = tok.op == "|" || tok.op == "|&";
-      commands.emplace_back();
-    } else if (tok.kind == ShellToken::Kind::word) {
-      commands.back().words.push_back(&tok);
-    } else {
-      commands.back().redirects.push_back(&tok);
-    }
-  }
-  std::vector<HeredocSpec> specs;
-  bool changed_directory = false;
-  for (std::size_t c = 0; c < commands.size(); ++c) {
-    const SimpleCommand& cmd = commands[c];
-    const ShellToken* last_stdin = nullptr;
-    for (const ShellToken* r : cmd.redirects) {
-      if (is_stdin_redirect(*r)) last_stdin = r;
-    }
-    for (const ShellToken* r : cmd.redirects) {
-      if ((r->op != "<<" && r->op != "<<-") || r->word.value.empty()) continue;
-      HeredocSpec spec;
-      spec.delimiter = r->word.value;
-      spec.quoted = r->word.quoted;
-      spec.strip_tabs = r->op == "<<-";
-      spec.offset = r->offset;
-      if (r == last_stdin) {
-        if (auto t = stdin_target(commands, c)) {
-          if (t->path.front() == '/' || !changed_directory) {
-            spec.target = std::move(t->path);
-            spec.append = t->append;
-          }
-        }
-      }
-      specs.push_back(std::move(spec));
-    }
-    const std::string name = command_name(cmd);
-    if (name == "cd" || name == "pushd" || name == "popd") changed_directory = true;
-  }
-  return specs;
-}
-
 // A COPY/ADD source word `<<EOF`, `<<-"EOF"`, `<< EOF` (BuildKit lexes these with a backslash
 // escape whatever the escape directive says).
 std::optional<HeredocSpec> heredoc_word(const RawWord& raw) {
@@ -711,6 +667,80 @@ std::optional<HeredocSpec> heredoc_word(const RawWord& raw) {
   spec.quoted = unquoted.quoted;
   spec.offset = raw.offset;
   return spec;
+}
+
+struct RunHeredocs {
+  std::vector<HeredocSpec> specs;
+  std::vector<std::size_t> unread;  // offsets of `<<` the shell sees but BuildKit does not read
+};
+
+// BuildKit decides which lines are heredoc bodies: it splits the line into words and takes a word
+// that starts with `<<` (blanks after the operator allowed) as a heredoc. The shell tokens decide
+// the rest: a word inside `$((...))`, `$(...)` or backquotes is no heredoc, and the command a
+// heredoc feeds tells the file it is written to.
+RunHeredocs run_heredocs(std::string_view command_line) {
+  const std::vector<ShellToken> tokens = tokenize_shell(command_line);
+  std::vector<SimpleCommand> commands(1);
+  for (const ShellToken& tok : tokens) {
+    if (tok.kind == ShellToken::Kind::control) {
+      commands.back().pipes_to_next = tok.op == "|" || tok.op == "|&";
+      commands.emplace_back();
+    } else if (tok.kind == ShellToken::Kind::word) {
+      commands.back().words.push_back(&tok);
+    } else {
+      commands.back().redirects.push_back(&tok);
+    }
+  }
+
+  struct ShellHeredoc {
+    const ShellToken* token;
+    std::optional<Target> target;
+  };
+  std::vector<ShellHeredoc> shell_heredocs;  // ascending by offset
+  bool changed_directory = false;
+  for (std::size_t c = 0; c < commands.size(); ++c) {
+    const SimpleCommand& cmd = commands[c];
+    const ShellToken* last_stdin = nullptr;
+    for (const ShellToken* r : cmd.redirects) {
+      if (is_stdin_redirect(*r)) last_stdin = r;
+    }
+    for (const ShellToken* r : cmd.redirects) {
+      if ((r->op != "<<" && r->op != "<<-") || r->word.value.empty()) continue;
+      ShellHeredoc h{r, std::nullopt};
+      if (r == last_stdin) {
+        h.target = stdin_target(commands, c);
+        if (h.target && h.target->path.front() != '/' && changed_directory) h.target.reset();
+      }
+      shell_heredocs.push_back(std::move(h));
+    }
+    const std::string name = command_name(cmd);
+    if (name == "cd" || name == "pushd" || name == "popd") changed_directory = true;
+  }
+
+  RunHeredocs result;
+  std::size_t next = 0;  // into shell_heredocs
+  for (const RawWord& word : split_words(command_line, '\\', true)) {
+    auto spec = heredoc_word(word);
+    if (!spec) continue;
+    while (next < shell_heredocs.size() && shell_heredocs[next].token->offset < word.offset) {
+      result.unread.push_back(shell_heredocs[next].token->offset);
+      ++next;
+    }
+    if (next >= shell_heredocs.size() || shell_heredocs[next].token->offset != word.offset) {
+      continue;  // arithmetic or a substitution: not a heredoc operator
+    }
+    spec->quoted = shell_heredocs[next].token->word.quoted;
+    if (const auto& target = shell_heredocs[next].target) {
+      spec->target = target->path;
+      spec->append = target->append;
+    }
+    ++next;
+    result.specs.push_back(std::move(*spec));
+  }
+  for (; next < shell_heredocs.size(); ++next) {
+    result.unread.push_back(shell_heredocs[next].token->offset);
+  }
+  return result;
 }
 
 std::vector<HeredocSpec> copy_heredocs(std::string_view arguments, char escape) {
@@ -988,8 +1018,16 @@ class Parser {
     if (takes_exec_form(ins.keyword)) exec_form(ins);
     if ((ins.keyword == "RUN" || is_copy(ins.keyword)) && !ins.exec_form &&
         ins.arguments.find("<<") != std::string::npos) {
-      read_heredocs(ins, ins.keyword == "RUN" ? run_heredocs(ins.arguments)
-                                              : copy_heredocs(ins.arguments, escape));
+      if (ins.keyword == "RUN") {
+        RunHeredocs found = run_heredocs(ins.arguments);
+        for (std::size_t offset : found.unread) {
+          warning(ins.line_at(offset),
+                  "'<<' does not start a word: BuildKit reads no heredoc body here");
+        }
+        read_heredocs(ins, std::move(found.specs));
+      } else {
+        read_heredocs(ins, copy_heredocs(ins.arguments, escape));
+      }
     }
     validate(ins);
     if (ins.keyword == "FROM") ++stage_;

@@ -124,6 +124,25 @@ ReadResult WorkingTreeReader::read(const std::string& path) const {
   return r;
 }
 
+ReadResult MemoryReader::read(const std::string& path) const {
+  ReadResult r;
+  auto it = files_.find(path);
+  if (it == files_.end()) {
+    r.error = fmt::format("{}: not found", path);
+    return r;
+  }
+  std::string text = it->second;
+  std::string bad = validate_text(text, path, max_bytes_);
+  if (!bad.empty()) {
+    r.status = ReadResult::Status::Refused;
+    r.error = bad;
+    return r;
+  }
+  r.status = ReadResult::Status::Ok;
+  r.text = std::move(text);
+  return r;
+}
+
 namespace {
 SourceFile read_source(const FileReader& reader, Role role, const std::string& path) {
   SourceFile f;

@@ -103,7 +103,9 @@ class Registry {
 
 // The catalogue, one registration function per group (checks/*.cpp).
 void register_route_checks(Registry& r);
-void register_do_checks(Registry& r);
+void register_do_checks(Registry& r);           // fetch router, handleChatHttp, then the two below
+void register_do_dispatch_checks(Registry& r);  // dispatchContainer and its startProcess env
+void register_do_stream_checks(Registry& r);    // handleContainerStream, extractMetadata
 void register_jwt_checks(Registry& r);
 void register_agent_checks(Registry& r);
 void register_docker_checks(Registry& r);

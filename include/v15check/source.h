@@ -54,6 +54,22 @@ class WorkingTreeReader final : public FileReader {
   std::size_t max_bytes_;
 };
 
+// Files held in memory (tests, and contents read from a git revision). Applies the same text
+// checks as the working tree.
+class MemoryReader final : public FileReader {
+ public:
+  explicit MemoryReader(std::map<std::string, std::string> files, std::string name = "<memory>",
+                        std::size_t max_bytes = kMaxFileBytes)
+      : files_(std::move(files)), name_(std::move(name)), max_bytes_(max_bytes) {}
+  ReadResult read(const std::string& path) const override;
+  std::string describe() const override { return name_; }
+
+ private:
+  std::map<std::string, std::string> files_;
+  std::string name_;
+  std::size_t max_bytes_;
+};
+
 // Checks a buffer that claims to be source text: refuses NUL bytes (binary, UTF-16/32) and
 // strips a UTF-8 byte-order mark. Returns an error message, or empty when the text is usable.
 std::string validate_text(std::string& text, const std::string& path, std::size_t max_bytes);

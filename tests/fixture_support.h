@@ -1,0 +1,58 @@
+// Shared by the catalogue and CLI tests: load a fixture tree into memory, apply mutant edits,
+// run the whole catalogue on it.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <ostream>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "v15check/check.h"
+
+namespace v15::testing {
+
+inline std::filesystem::path source_dir() { return V15CHECK_SOURCE_DIR; }
+inline std::filesystem::path fixtures_dir() { return source_dir() / "fixtures"; }
+
+// Every regular file under `dir`, keyed by its '/'-separated path relative to `dir`.
+std::map<std::string, std::string> load_tree(const std::filesystem::path& dir);
+std::string read_file(const std::filesystem::path& p);
+
+struct Edit {
+  std::string file;
+  std::optional<std::string> find, replace, from;
+  bool remove = false;
+};
+
+struct Case {
+  std::string name;
+  std::string description;
+  std::vector<Edit> edits;
+  std::set<std::string> fail;  // empty for variants
+};
+
+inline void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
+struct Catalogue {
+  std::vector<Case> mutants;
+  std::vector<Case> variants;
+  std::string error;  // why mutants.json could not be loaded
+};
+Catalogue load_catalogue();
+
+// Applies edits; returns an error message if an edit does not apply (find must match once).
+std::string apply(std::map<std::string, std::string>& files, const std::vector<Edit>& edits);
+
+struct RunOutcome {
+  std::vector<Result> results;
+  std::set<std::string> failed;
+  std::string report;  // the text report, for failure messages
+};
+RunOutcome run_all(const std::map<std::string, std::string>& files, const Config& config = Config{});
+
+}  // namespace v15::testing
