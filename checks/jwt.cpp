@@ -161,6 +161,42 @@ Node expiry_test(const FileModel& m, const Region& r) {
   return {};
 }
 
+bool returns_null_or_throws(const FileModel& m, const Node& branch) {
+  for (const Node& ret : m.nodes_in("return_statement", branch))
+    if (is_null(ret.named_child(0)) && !ret.named_child(0).null()) return true;
+  if (branch.is("return_statement")) return is_null(branch.named_child(0));
+  return !m.nodes_in("throw_statement", branch).empty() || branch.is("throw_statement");
+}
+
+bool verification_decides(const FileModel& m, const Function& f, const Region& r, const Node& verify) {
+  auto from_verify = [&](const FileModel&, const Node& n) {
+    return FileModel::strip_await(n) == verify;
+  };
+  for (const Node& stmt : m.nodes_in("if_statement", r)) {
+    Node cond = stmt.field("condition");
+    bool tests = cond.contains(verify) || m.derives_from(cond, from_verify);
+    if (!tests) {
+      // a comparison of a recomputed signature: the sign result flows into the condition
+      for (const Node& id : m.nodes_in("identifier", cond))
+        tests = tests || m.derives_from(id, from_verify);
+    }
+    if (tests && returns_null_or_throws(m, stmt.field("consequence"))) return true;
+  }
+  // `return valid ? payload : null` / `if (!(await verify(...))) …` handled above; ternary here
+  for (const Node& t : m.nodes_in("ternary_expression", r)) {
+    if (m.derives_from(t.field("condition"), from_verify) &&
+        (is_null(t.field("alternative")) || is_null(t.field("consequence"))))
+      return true;
+  }
+  // a throwing verifier inside a try whose catch returns null
+  ControlContext ctx = m.context(verify, f.node);
+  if (ctx.in_try()) {
+    Node handler = ctx.try_statement.field("handler");
+    if (!handler.null() && returns_null_or_throws(m, handler)) return true;
+  }
+  return false;
+}
+
 Outcome jwt_verify(const CheckContext& ctx) {
   Outcome failure;
   const FileModel* m = nullptr;
@@ -184,6 +220,12 @@ Outcome jwt_verify(const CheckContext& ctx) {
     if (sign.null() || !compares) missing.push_back("no signature verification");
     else verify = sign;
   }
+  // the verification result must decide: a test on it that returns null / throws, or a
+  // throwing verifier (jose) inside a try whose catch returns null
+  if (!verify.null() && !verification_decides(*m, *f, r, verify))
+    missing.push_back(fmt::format("the verification result at line {} never leads to a null "
+                                  "return",
+                                  verify.line()));
   Node expiry = expiry_test(*m, r);
   bool jose = !verify.null() && lower(FileModel::callee_name(verify)).find("jwtverify") != std::string::npos;
   if (expiry.null() && !jose) missing.push_back("no expiry (exp) check against the current time");
@@ -317,9 +359,14 @@ Ttl token_ttl(const CheckContext& ctx, Outcome& failure) {
                             fmt::format("no function signExecutionToken in {}", jwt->path()));
     return ttl;
   }
-  // the values passed at the DO's call
+  // the values passed at the DO's call: without the DO the lifetime actually used is unknown
   std::vector<std::optional<double>> args;
-  const FileModel* dom = ctx.project().file(Role::DurableObject);
+  const FileModel* dom = ctx.file(Role::DurableObject, failure);
+  if (!dom) {
+    failure.found = fmt::format("cannot see the signExecutionToken call in the DO: {}",
+                                failure.found);
+    return ttl;
+  }
   Node call;
   if (dom)
     for (const Node& c : dom->find("call_expression", dom->root(), match::call("signExecutionToken")))

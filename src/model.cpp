@@ -889,8 +889,7 @@ std::optional<std::string> FileModel::pattern(const Node& expr) const {
     Node s = strip(sub);
     if (auto v = fold(s)) return v->is_string() ? v->string() : number_to_js_string(v->number());
     std::string_view n = last_name(s);
-    if (n.empty()) return "{" + std::string(s.text()) + "}";
-    return "{" + std::string(n) + "}";
+    return fmt::format("{{{}}}", n.empty() ? s.text() : n);
   };
   if (e.is("template_string")) {
     std::string out;

@@ -97,6 +97,26 @@ void collect_tests(const FileModel& m, const Node& cond, std::vector<Test>& out)
   }
 }
 
+// The statements of a block, a switch case (whose body may be one `{ … }` block) or a single
+// statement.
+std::vector<Node> statements_of(const Node& n) {
+  std::vector<Node> out;
+  if (n.is("switch_case") || n.is("statement_block")) {
+    for (const Node& c : n.named_children()) {
+      if (n.is("switch_case") && n.field("value") == c) continue;
+      if (c.is("statement_block")) {
+        auto inner = statements_of(c);
+        out.insert(out.end(), inner.begin(), inner.end());
+      } else {
+        out.push_back(c);
+      }
+    }
+  } else if (!n.null()) {
+    out.push_back(n);
+  }
+  return out;
+}
+
 bool returns_or_throws(const Node& stmt) {
   Node s = stmt;
   if (s.is("statement_block")) {
@@ -112,7 +132,7 @@ std::pair<std::string, Node> method_for(const FileModel& m, const Node& anchor, 
   // early-return guard inside the handler
   Node body = handler;
   if (body.is("statement_block") || body.is("switch_case")) {
-    for (const Node& stmt : body.named_children()) {
+    for (const Node& stmt : statements_of(body)) {
       if (!stmt.is("if_statement")) continue;
       std::vector<Test> tests;
       collect_tests(m, stmt.field("condition"), tests);
@@ -210,7 +230,7 @@ void FileModel::compute_routes() const {
       r.handler = c;
       r.function = enclosing_function(c);
       // a method test inside the case narrows the handler to that branch
-      for (const Node& stmt : c.named_children()) {
+      for (const Node& stmt : statements_of(c)) {
         if (!stmt.is("if_statement")) continue;
         std::vector<Test> tests;
         collect_tests(*this, stmt.field("condition"), tests);

@@ -548,6 +548,45 @@ TEST(Dockerfile, HeredocsFeedingOtherCommandsHaveNoTarget) {
   EXPECT_EQ(df.instructions[1].heredocs.at(0).body, "set -e\necho hi\n");
 }
 
+TEST(Dockerfile, QuotedRedirectTargetIsUnquoted) {
+  const Dockerfile df = parse("FROM a\nRUN cat >'/opt/q.js' <<EOF\nx\nEOF\n");
+  EXPECT_EQ(only(df, "RUN").heredocs.at(0).target, "/opt/q.js");
+}
+
+TEST(Dockerfile, RealisticAgentDockerfile) {
+  const Dockerfile df = parse(
+      "# syntax=docker/dockerfile:1.7\n"
+      "FROM docker.io/cloudflare/sandbox:0.4.3\n"
+      "ENV NODE_ENV=production\n"
+      "RUN npm install -g @anthropic-ai/claude-code@1.0.0 && \\\n"
+      "    mkdir -p /opt/claude-agent\n"
+      "\n"
+      "# The agent script, kept in sync with src/sandbox-scripts/claude-agent.js\n"
+      "RUN cat > /opt/claude-agent/claude-agent.js << 'EOF'\n"
+      "#!/usr/bin/env node\n"
+      "const callback = process.env.VF_CALLBACK_URL;\n"
+      "\n"
+      "async function post(line) {\n"
+      "  await fetch(`${callback}/internal/stream`, { method: 'POST', body: line + '\\n' });\n"
+      "}\n"
+      "EOF\n"
+      "\n"
+      "EXPOSE 3000\n");
+  ASSERT_TRUE(df.diagnostics.empty()) << df.diagnostics[0].message;
+  const std::vector<Dockerfile::WrittenFile> files = df.written_files();
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files[0].path, "/opt/claude-agent/claude-agent.js");
+  EXPECT_EQ(files[0].line, 8);
+  const Heredoc& h = *files[0].heredoc;
+  EXPECT_EQ(h.body_line, 9);
+  EXPECT_EQ(h.end_line, 15);
+  EXPECT_TRUE(h.body.starts_with("#!/usr/bin/env node\nconst callback"));
+  EXPECT_TRUE(h.body.ends_with("}\n"));
+  EXPECT_EQ(df.instructions.back().keyword, "EXPOSE");
+  EXPECT_EQ(df.instructions.back().line, 17);
+  EXPECT_EQ(df.env().at(0).name, "NODE_ENV");
+}
+
 TEST(Dockerfile, UndecidableTargetsAreLeftEmpty) {
   const Dockerfile df = parse(
       "FROM a\n"
