@@ -79,8 +79,9 @@ std::vector<std::string_view> split_lines(std::string_view text) {
 
 struct Word {
   std::string value;
-  bool quoted = false;   // a quote or escape was used
-  bool expands = false;  // an unescaped `$` or backtick outside single quotes
+  bool quoted = false;      // a quote or escape was used
+  bool has_quotes = false;  // a quote character was used (an escape alone does not count)
+  bool expands = false;     // an unescaped `$` or backtick outside single quotes
 };
 
 struct RawWord {
@@ -153,13 +154,13 @@ Word unquote(std::string_view s, char escape) {
         ++i;
       }
     } else if (c == '\'') {
-      w.quoted = true;
+      w.quoted = w.has_quotes = true;
       const std::size_t close = s.find('\'', i + 1);
       const std::size_t stop = close == std::string_view::npos ? s.size() : close;
       w.value.append(s.substr(i + 1, stop - i - 1));
       i = std::min(stop + 1, s.size());
     } else if (c == '"') {
-      w.quoted = true;
+      w.quoted = w.has_quotes = true;
       ++i;
       while (i < s.size() && s[i] != '"') {
         if (s[i] == escape && i + 1 < s.size()) {
@@ -645,8 +646,9 @@ bool is_stdin_redirect(const ShellToken& r) {
                                      r.op == "<<<" || r.op == "<>" || r.op == "<&");
 }
 
-// A COPY/ADD source word `<<EOF`, `<<-"EOF"`, `<< EOF` (BuildKit lexes these with a backslash
-// escape whatever the escape directive says).
+// A heredoc word as BuildKit sees it: `<<EOF`, `<<-"EOF"`, `<< EOF`, `3<<EOF` (lexed with a
+// backslash escape whatever the escape directive says). BuildKit expands a COPY heredoc unless a
+// quote character quotes part of the delimiter; a backslash alone does not count.
 std::optional<HeredocSpec> heredoc_word(const RawWord& raw) {
   std::string_view w = raw.text;
   std::size_t i = 0;
@@ -664,7 +666,7 @@ std::optional<HeredocSpec> heredoc_word(const RawWord& raw) {
   Word unquoted = unquote(name, '\\');
   if (unquoted.value.empty()) return std::nullopt;
   spec.delimiter = std::move(unquoted.value);
-  spec.quoted = unquoted.quoted;
+  spec.quoted = unquoted.has_quotes;  // BuildKit's rule; RUN replaces it with the shell's
   spec.offset = raw.offset;
   return spec;
 }

@@ -771,9 +771,10 @@ TEST(Dockerfile, CopyHeredocWritesTheDestination) {
       "FROM a\n"
       "COPY <<EOF /etc/app.conf\nkey=value\nEOF\n"
       "COPY --chmod=755 <<A <<B /dest/\nY\nA\nX\nB\n"
-      "ADD << 'C' /c.txt\nc\nC\n");
+      "ADD << 'C' /c.txt\nc\nC\n"
+      "COPY <<\\D /d.txt\nd\nD\n");
   const std::vector<Dockerfile::WrittenFile> files = df.written_files();
-  ASSERT_EQ(files.size(), 4u);
+  ASSERT_EQ(files.size(), 5u);
   EXPECT_EQ(files[0].path, "/etc/app.conf");
   EXPECT_EQ(files[0].heredoc->body, "key=value\n");
   EXPECT_EQ(files[1].path, "/dest/A");
@@ -782,6 +783,9 @@ TEST(Dockerfile, CopyHeredocWritesTheDestination) {
   EXPECT_EQ(files[2].heredoc->body, "X\n");
   EXPECT_EQ(files[3].path, "/c.txt");
   EXPECT_TRUE(files[3].heredoc->quoted);
+  // BuildKit (not a shell) expands COPY heredocs: a backslash does not quote the delimiter
+  EXPECT_EQ(files[4].heredoc->delimiter, "D");
+  EXPECT_FALSE(files[4].heredoc->quoted);
   // heredoc sources are not file copies
   EXPECT_TRUE(df.copies().empty());
   EXPECT_TRUE(df.diagnostics.empty());

@@ -15,8 +15,10 @@
 namespace v15::dockerfile {
 
 struct Heredoc {
-  std::string delimiter;    // EOF for <<EOF, <<-EOF, <<'EOF', <<"EOF", << EOF
-  bool quoted = false;      // any part of the delimiter quoted or escaped: body is not expanded
+  std::string delimiter;  // EOF for <<EOF, <<-EOF, <<'EOF', <<"EOF", << EOF
+  // The body is not expanded: part of the delimiter is quoted. RUN follows the shell (quotes or a
+  // backslash), COPY/ADD follow BuildKit (quote characters only).
+  bool quoted = false;
   bool strip_tabs = false;  // <<-EOF: leading tabs (not spaces) stripped from body and terminator
   // Body lines after tab stripping, '\r' of CRLF files removed, each line ending in '\n' (so
   // the body is empty or ends with '\n').

@@ -332,6 +332,153 @@ struct StartProcessEnv {
   const EnvEntry* entry(std::string_view key) const;
 };
 
+// The HTTP bridge handleChatHttp builds for one execution (src/model_bridge.cpp): a TransformStream
+// whose readable side is the browser's response and whose writer receives the container's lines, a
+// deferred promise that settles the bridge, its registration in httpBridges, and the
+// fire-and-forget container dispatch. Everything is looked for in handleChatHttp's region (its
+// body plus the same-file helpers it calls, one level). Nodes point into the DO file's tree and
+// bindings into its FileModel::bindings(); any part may be null when the code lacks it.
+struct ChatBridge {
+  const FileModel* model = nullptr;  // the DO file; null when unavailable
+  const Function* method = nullptr;  // handleChatHttp; null when file/class/method is missing
+  Region region;                     // where the parts below were searched
+  std::string problem;               // why method is null
+
+  // -- the stream
+  Node stream;  // the `new TransformStream(…)` (the one whose writable side gets a writer)
+  const Binding* stream_binding = nullptr;  // `const ts = new TransformStream()` kept whole
+  const Binding* readable = nullptr;  // holds the readable side: `{ readable } = …`, `ts.readable`
+  const Binding* writable = nullptr;  // holds the writable side
+  Node writer_call;                   // `<writable side>.getWriter()`
+  const Binding* writer = nullptr;    // holds writer_call's result (`const writer = …`)
+
+  // -- the deferred: a promise another request settles
+  enum class DeferredKind {
+    None,
+    Promise,        // `new Promise(executor)` in the region whose resolve/reject escape
+    Helper,         // a same-file function or class that builds one: `createDeferred()`
+    WithResolvers,  // `Promise.withResolvers()`
+  };
+  DeferredKind deferred_kind = DeferredKind::None;
+  Node deferred;  // Promise: the new Promise; Helper: the helper call / `new Deferred()`;
+                  // WithResolvers: that call
+  Node executor_promise;  // the `new Promise` whose settle functions escape (inside the helper
+                          // for Helper; null for WithResolvers)
+  const Function* deferred_helper = nullptr;  // Helper: the function (or class constructor)
+  // Helper / WithResolvers: the property names under which the deferred object exposes its
+  // parts (from the helper's returned object literal or `this.x = …`; default promise/resolve/
+  // reject). Empty for Promise.
+  std::string promise_key, resolve_key, reject_key;
+  const Binding* promise = nullptr;  // holds the promise: `const p = new Promise(…)`, `{ promise }`
+  const Binding* resolve = nullptr;  // holds resolve: the outer `let resolve` it escapes to, or
+                                     // `{ resolve } = createDeferred()`
+  const Binding* reject = nullptr;   // likewise for reject
+  const Binding* deferred_object = nullptr;  // `const d = createDeferred()` kept whole (d.promise)
+  const Binding* executor_resolve = nullptr;  // Promise: the executor's first parameter
+  const Binding* executor_reject = nullptr;   // Promise: the executor's second parameter
+
+  // -- registration and dispatch
+  Node register_call;  // `this.httpBridges.set(key, value)`
+  Node register_key;   // its first argument
+  Node registered;     // its second argument: the object literal (followed through a const) or,
+                       // when it is not one, the argument as written
+  Node dispatch_call;  // `this.dispatchContainer(…)` in the region
+
+  bool found() const { return method != nullptr; }
+  bool has_deferred() const { return deferred_kind != DeferredKind::None; }
+
+  // Whether an expression of the DO file denotes a bridge part: followed through const/let
+  // aliases, destructuring and object literals (`{ writer }.writer`), and one hop from a
+  // parameter of a same-file function to the arguments handleChatHttp's region passes it
+  // (`sendError(writer, …)` makes sendError's first parameter the writer).
+  bool is_readable(const FileModel& m, const Node& expr) const;
+  bool is_writable(const FileModel& m, const Node& expr) const;
+  bool is_writer(const FileModel& m, const Node& expr) const;
+  bool is_promise(const FileModel& m, const Node& expr) const;
+  bool is_resolve(const FileModel& m, const Node& expr) const;
+  bool is_reject(const FileModel& m, const Node& expr) const;
+};
+
+// The values a parameter reference can take inside `region`: when `expr` is (or is an alias of) a
+// parameter of a same-file function that calls in `region` invoke, the argument each call passes
+// at that position. Empty otherwise.
+std::vector<Node> argument_values(const FileModel& m, const Region& region, const Node& expr);
+
+// A call in handleContainerStream's region with where it sits (try/catch/finally, loops,
+// conditions), as FileModel::context gives it relative to its own function.
+struct StreamCall {
+  Node call;
+  ControlContext context;
+};
+
+// handleContainerStream(), the container-facing half of the bridge (src/model_stream.cpp), as the
+// do.stream-* checks and the error checks read it. Everything is looked for in the method's region
+// (its body plus the same-file helpers it calls, one level); a helper's parameter is followed to
+// the argument the method passes it. "The bridge" is the value of `this.httpBridges.get(…)`, also
+// through aliases and destructuring (`const { writer, resolve } = bridge`). Nodes point into the DO
+// file's tree; any part is null / empty when the code lacks it.
+struct ContainerStream {
+  const FileModel* model = nullptr;  // the DO file; null when unavailable
+  const Function* method = nullptr;  // handleContainerStream; null when file/class/method is missing
+  Region region;                     // where the parts below were searched
+  std::string problem;               // why method is null
+
+  // -- authentication
+  Node auth_header;   // the Authorization header read: `headers.get('Authorization')`, `headers.authorization`
+  Node verify_call;   // `verifyExecutionToken(token, secret)` (also an aliased import)
+  Node token;         // its first argument
+  bool token_from_header = false;  // token derives from auth_header
+  Node bearer_strip;  // the call the token derives from that drops the `Bearer ` prefix:
+                      // `.slice(7)`, `.replace('Bearer ', '')`, `.split(' ')`, `/^Bearer (.+)/.exec(h)`…
+  const Binding* payload = nullptr;  // holds the verify result: `const payload = await verify…(…)`
+  Node verify_guard;                 // the `if` whose condition is true for a null result (`!payload`)
+  Node verify_guard_return;          // the value its branch returns (null when it does not return)
+  std::optional<int> verify_guard_status;  // that value's HTTP status
+
+  // -- the bridge
+  Node lookup;      // `this.httpBridges.get(key)` (the first one, preferring a key from the payload)
+  Node lookup_key;  // its argument
+  bool key_is_execution_id = false;  // lookup_key is the verify result's `executionId`
+  const Binding* bridge = nullptr;   // holds the lookup result: `const bridge = …get(…)`
+  Node missing_guard;                // the `if` true for a missing bridge (`!bridge`, `!map.has(k)`)
+  Node missing_guard_return;
+  std::optional<int> missing_guard_status;
+
+  // -- the body
+  Node empty_body_guard;  // the `if` true for a missing body: `if (!request.body)`
+  Node reader;     // `request.body.getReader()`; for a `for await` loop, the iterated body stream
+  Node read_call;  // `reader.read()` (null for `for await`)
+  Node read_loop;  // the loop around read_call, or the `for await (… of request.body…)` loop
+  Node split_call;  // `x.split(sep)` (or `x.indexOf(sep)` with a newline sep), preferably inside
+                    // read_loop
+  Node separator;   // its first argument
+  bool separator_splits_lf = false;  // separator is exactly "\n", or a regex matching "\n" whole
+                                     // (`/\r?\n/`, `/\n/`, `/[\r\n]+/`)
+  const Binding* buffer = nullptr;   // the binding split is called on: the carried-over partial line
+  Node line_loop;  // the loop over the split lines: for…of / for / while on them, or `.forEach(cb)`
+  Node line_body;  // what runs once per line: the loop body or the callback body
+  std::vector<Node> line_writes;     // bridge writer `.write(…)` calls in line_body, or calls there
+                                     // of a same-file helper that makes one
+  std::vector<Node> metadata_calls;  // `this.extractMetadata(…)` in line_body (or via a helper)
+  Node flush_write;  // after read_loop: a bridge writer write (or writing helper call) of buffer
+  Node flush_guard;  // the condition around flush_write that tests buffer (`if (buffer.trim())`)
+
+  // -- every settle, write and cleanup in the region, in document order
+  std::vector<StreamCall> writes;    // bridge writer calls: write / close / abort / releaseLock
+  std::vector<StreamCall> resolves;  // the bridge's resolve (`bridge.resolve()`, destructured too)
+  std::vector<StreamCall> rejects;   // the bridge's reject
+  std::vector<StreamCall> deletes;   // `this.httpBridges.delete(key)`
+  std::vector<bool> delete_key_is_execution_id;  // per deletes entry: key = payload.executionId
+
+  bool found() const { return method != nullptr; }
+};
+
+// Whether a JavaScript regular expression (pattern and flags as written between and after the
+// slashes) matches the whole string `input`. Supports literals, escapes and classes (\n \r \t \s
+// \d \w …), `.`, `[…]`, groups, `|`, `? * + {m,n}` and `^ $`; nullopt for anything else.
+std::optional<bool> regex_matches_whole(std::string_view pattern, std::string_view flags,
+                                        std::string_view input);
+
 // Worker `vars` from wrangler.jsonc / wrangler.json / wrangler.toml.
 struct WranglerVars {
   std::string path;
@@ -362,6 +509,8 @@ class Project {
 
   const BridgeTimeout& bridge_timeout() const;
   const StartProcessEnv& start_process_env() const;
+  const ChatBridge& chat_bridge() const;
+  const ContainerStream& container_stream() const;  // handleContainerStream, memoized
 
  private:
   SourceSet sources_;
@@ -373,6 +522,8 @@ class Project {
   mutable bool wrangler_loaded_ = false;
   mutable std::optional<BridgeTimeout> bridge_timeout_;
   mutable std::optional<StartProcessEnv> start_process_env_;
+  mutable std::optional<ChatBridge> chat_bridge_;
+  mutable std::optional<ContainerStream> container_stream_;
 };
 
 // Human form of a duration in ms: "300000 ms (5 min)", "90000 ms (90 s)".

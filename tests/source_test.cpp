@@ -1,0 +1,108 @@
+// Roles → files: defaults, containment, size caps, binary refusal, encodings.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <unistd.h>
+
+#include "v15check/source.h"
+
+namespace v15 {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    static int counter = 0;
+    path_ = fs::temp_directory_path() /
+            ("v15check-src-" + std::to_string(::getpid()) + "-" + std::to_string(++counter) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const fs::path& path() const { return path_; }
+  void write(const std::string& rel, const std::string& text) const {
+    fs::create_directories((path_ / rel).parent_path());
+    std::ofstream(path_ / rel, std::ios::binary) << text;
+  }
+
+ private:
+  fs::path path_;
+};
+
+TEST(Source, DefaultRolePathsFollowTheCatalogue) {
+  EXPECT_EQ(default_role_path(Role::Worker), "src/index.ts");
+  EXPECT_EQ(default_role_path(Role::DurableObject), "src/agents/chat-session-agent.ts");
+  EXPECT_EQ(default_role_path(Role::Jwt), "src/utils/jwt.ts");
+  EXPECT_EQ(default_role_path(Role::Agent), "src/sandbox-scripts/claude-agent.js");
+  EXPECT_EQ(default_role_path(Role::Dockerfile), "Dockerfile");
+  EXPECT_EQ(role_from_key("do"), Role::DurableObject);
+  EXPECT_FALSE(role_from_key("durable"));
+}
+
+TEST(Source, ReadsFilesAndReportsMissingOnes) {
+  TempDir d;
+  d.write("src/index.ts", "export default {};\n");
+  WorkingTreeReader r(d.path());
+  SourceSet set = load_sources(r, {});
+  EXPECT_TRUE(set.get(Role::Worker).ok());
+  EXPECT_EQ(set.get(Role::Worker).text, "export default {};\n");
+  EXPECT_FALSE(set.get(Role::Jwt).ok());
+  EXPECT_EQ(set.get(Role::Jwt).error, "src/utils/jwt.ts: not found");
+}
+
+TEST(Source, RefusesSymlinksThatLeaveTheRoot) {
+  TempDir d, outside;
+  outside.write("secret.ts", "x");
+  fs::create_directories(d.path() / "src");
+  fs::create_symlink(outside.path() / "secret.ts", d.path() / "src/index.ts");
+  WorkingTreeReader r(d.path());
+  ReadResult res = r.read("src/index.ts");
+  EXPECT_EQ(res.status, ReadResult::Status::Refused);
+  EXPECT_NE(res.error.find("outside the root"), std::string::npos) << res.error;
+  EXPECT_EQ(r.read("../x").status == ReadResult::Status::Ok, false);
+}
+
+TEST(Source, RefusesBinaryAndOversizedFiles) {
+  TempDir d;
+  d.write("bin.ts", std::string("abc\0def", 7));
+  d.write("big.ts", std::string(2048, 'a'));
+  WorkingTreeReader r(d.path(), 1024);
+  ReadResult bin = r.read("bin.ts");
+  EXPECT_EQ(bin.status, ReadResult::Status::Refused);
+  EXPECT_NE(bin.error.find("binary"), std::string::npos);
+  ReadResult big = r.read("big.ts");
+  EXPECT_EQ(big.status, ReadResult::Status::Refused);
+  EXPECT_NE(big.error.find("limit"), std::string::npos);
+}
+
+TEST(Source, StripsUtf8BomAndNamesUtf16) {
+  std::string bom = "\xEF\xBB\xBF" "const a = 1;";
+  EXPECT_EQ(validate_text(bom, "a.ts", kMaxFileBytes), "");
+  EXPECT_EQ(bom, "const a = 1;");
+  std::string utf16("\xFF\xFE" "c\0o\0", 6);
+  EXPECT_NE(validate_text(utf16, "a.ts", kMaxFileBytes).find("UTF-16"), std::string::npos);
+}
+
+TEST(Source, DirectoryAtARolePathIsRefused) {
+  TempDir d;
+  fs::create_directories(d.path() / "src/index.ts");
+  WorkingTreeReader r(d.path());
+  EXPECT_EQ(r.read("src/index.ts").status, ReadResult::Status::Refused);
+}
+
+TEST(Source, FindsTheWranglerConfig) {
+  TempDir d;
+  d.write("wrangler.toml", "name = 'x'\n");
+  WorkingTreeReader r(d.path());
+  SourceSet set = load_sources(r, {});
+  ASSERT_TRUE(set.wrangler);
+  EXPECT_EQ(set.wrangler->path, "wrangler.toml");
+}
+
+}  // namespace
+}  // namespace v15
