@@ -1,0 +1,107 @@
+// Parse-only against the full pipeline (parse + model + every check + text report), side by side,
+// on the bundled fixture and on scaled-up copies of it.
+#include <benchmark/benchmark.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "v15check/check.h"
+#include "v15check/report.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::map<std::string, std::string> load_fixture() {
+  std::map<std::string, std::string> files;
+  fs::path dir = fs::path(V15CHECK_SOURCE_DIR) / "fixtures" / "v15-pass";
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (!e.is_regular_file()) continue;
+    std::ifstream in(e.path(), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    files[fs::relative(e.path(), dir).generic_string()] = ss.str();
+  }
+  return files;
+}
+
+// The fixture with `factor - 1` extra copies of unrelated code appended to each TS/JS role file:
+// the shape of a code base that grew around the flow (more routes, methods, helpers).
+std::map<std::string, std::string> scaled(int factor) {
+  auto files = load_fixture();
+  v15::Config config;
+  for (v15::Role role : {v15::Role::Worker, v15::Role::DurableObject, v15::Role::Jwt, v15::Role::Agent}) {
+    std::string& text = files[config.path(role)];
+    std::string filler;
+    for (int i = 1; i < factor; ++i) {
+      filler += "\nexport async function generatedHelper" + std::to_string(i) +
+                "(request: any, env: any) {\n"
+                "  const url = new URL(request.url);\n"
+                "  if (url.pathname === '/generated/" + std::to_string(i) +
+                "' && request.method === 'GET') {\n"
+                "    const value = await env.SESSIONS_KV.get(`generated:${url.searchParams.get('id')}`);\n"
+                "    const parsed = value ? JSON.parse(value) : { items: [] };\n"
+                "    for (const item of parsed.items) { if (item.ttl > 5 * 60 * 1000) item.stale = true; }\n"
+                "    return new Response(JSON.stringify(parsed), { status: 200 });\n"
+                "  }\n  return null;\n}\n";
+    }
+    if (role == v15::Role::Agent) {
+      // plain JavaScript for the agent
+      std::string js;
+      for (int i = 1; i < factor; ++i)
+        js += "\nfunction generatedHelper" + std::to_string(i) +
+              "(items) {\n  const out = [];\n  for (const item of items) {\n"
+              "    if (item && item.ttl > 5 * 60 * 1000) out.push(JSON.stringify(item) + '\\n');\n"
+              "  }\n  return out.join('');\n}\n";
+      filler = js;
+    }
+    text += filler;
+  }
+  return files;
+}
+
+void BM_ParseOnly(benchmark::State& state) {
+  auto files = state.range(0) == 1 ? load_fixture() : scaled(static_cast<int>(state.range(0)));
+  v15::Config config;
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    v15::Parser parser;
+    for (v15::Role role : {v15::Role::Worker, v15::Role::DurableObject, v15::Role::Jwt, v15::Role::Agent}) {
+      const std::string& path = config.path(role);
+      const std::string& text = files[path];
+      v15::Tree tree = parser.parse(text, *v15::language_for_path(path));
+      benchmark::DoNotOptimize(tree.root().child_count());
+      bytes += text.size();
+    }
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+}
+
+void BM_FullPipeline(benchmark::State& state) {
+  auto files = state.range(0) == 1 ? load_fixture() : scaled(static_cast<int>(state.range(0)));
+  const v15::Registry registry = v15::default_registry();
+  v15::Config config;
+  std::size_t bytes = 0;
+  for (const auto& [path, text] : files) bytes += text.size();
+  int failures = 0;
+  for (auto _ : state) {
+    v15::MemoryReader reader(files, "bench");
+    v15::Project project(v15::load_sources(reader, config.paths), config);
+    auto results = v15::run_checks(registry, project, v15::Selection{});
+    std::ostringstream out;
+    v15::write_text(out, results, v15::ReportOptions{});
+    failures = v15::count(results).failed;
+    benchmark::DoNotOptimize(out.str().size());
+  }
+  state.counters["failed_checks"] = failures;
+  state.SetBytesProcessed(static_cast<int64_t>(bytes * state.iterations()));
+}
+
+BENCHMARK(BM_ParseOnly)->Arg(1)->Arg(8)->Arg(64)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FullPipeline)->Arg(1)->Arg(8)->Arg(64)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
