@@ -6,6 +6,8 @@
 #include <cctype>
 #include <exception>
 
+#include "v15check/suppress.h"
+
 namespace v15 {
 
 const std::array<GroupInfo, 6>& groups() {
@@ -155,6 +157,10 @@ std::vector<Result> run_checks(const Registry& registry, const Project& project,
       if (check.group != info.group || !selection.selected(check)) continue;
       CheckContext ctx(project, check);
       Outcome o;
+      if (const DisabledCheck* off = project.config().disabled(check.id)) {
+        results.push_back({&check, disabled_outcome(project, check, *off)});
+        continue;
+      }
       try {
         o = check.run(ctx);
       } catch (const std::exception& e) {
@@ -165,6 +171,7 @@ std::vector<Result> run_checks(const Registry& registry, const Project& project,
       results.push_back({&check, std::move(o)});
     }
   }
+  apply_inline_suppressions(project, results);
   return results;
 }
 

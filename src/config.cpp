@@ -2,18 +2,28 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 namespace v15 {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 Config::Config() {
   for (Role r : kAllRoles) paths[r] = std::string(default_role_path(r));
 }
 
+const DisabledCheck* Config::disabled(const std::string& id) const {
+  for (const auto& d : disable)
+    if (d.id == id) return &d;
+  return nullptr;
+}
+
 const std::map<std::string, std::string>& config_key_docs() {
   static const std::map<std::string, std::string> docs = {
+      {"$schema", "string: the JSON Schema of this file (ignored by v15check)"},
       {"roles", "object: role (worker, do, jwt, agent, dockerfile) → path relative to the root"},
       {"className", "string: the Durable Object class (default ChatSessionAgent)"},
       {"doBinding", "string: the Durable Object namespace binding (default CHAT_SESSIONS)"},
@@ -32,30 +42,277 @@ const std::map<std::string, std::string>& config_key_docs() {
 
 namespace {
 
-[[noreturn]] void fail(const std::string& origin, const std::string& where, const std::string& what) {
-  throw ConfigError(fmt::format("{}: {}: {}", origin, where, what));
+struct Pos {
+  int line = 0, column = 0;
+};
+
+// Where each key and value of a JSON document starts, by JSON pointer. nlohmann's parser does
+// not report positions, so this pass walks the (already validated) text once more, iteratively
+// (deep nesting cannot overflow the stack), skipping the comments nlohmann accepts.
+class PositionIndex {
+ public:
+  explicit PositionIndex(std::string_view text) : text_(text) { scan(); }
+  Pos key(const std::string& pointer) const { return get(keys_, pointer); }
+  Pos value(const std::string& pointer) const { return get(values_, pointer); }
+  // The first key that occurs twice in one object: its pointer, or empty.
+  const std::string& duplicate() const { return duplicate_; }
+  Pos duplicate_pos() const { return duplicate_pos_; }
+
+ private:
+  static Pos get(const std::map<std::string, Pos>& m, const std::string& p) {
+    auto it = m.find(p);
+    return it == m.end() ? Pos{} : it->second;
+  }
+  char peek() const { return i_ < text_.size() ? text_[i_] : '\0'; }
+  void advance() {
+    if (i_ >= text_.size()) return;
+    unsigned char c = static_cast<unsigned char>(text_[i_++]);
+    if (c == '\n') {
+      ++line_;
+      col_ = 1;
+    } else if ((c & 0xC0) != 0x80) {
+      ++col_;  // columns count characters, not UTF-8 continuation bytes
+    }
+  }
+  Pos here() const { return {line_, col_}; }
+  void skip_space() {
+    while (i_ < text_.size()) {
+      char c = peek();
+      if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+        advance();
+      } else if (c == '/' && i_ + 1 < text_.size() && text_[i_ + 1] == '/') {
+        while (i_ < text_.size() && peek() != '\n') advance();
+      } else if (c == '/' && i_ + 1 < text_.size() && text_[i_ + 1] == '*') {
+        advance();
+        advance();
+        while (i_ < text_.size() && !(peek() == '*' && i_ + 1 < text_.size() && text_[i_ + 1] == '/'))
+          advance();
+        advance();
+        advance();
+      } else {
+        return;
+      }
+    }
+  }
+  std::string scan_string() {  // at the opening quote; returns the decoded string
+    std::size_t start = i_;
+    advance();
+    while (i_ < text_.size() && peek() != '"') {
+      if (peek() == '\\') advance();
+      advance();
+    }
+    advance();
+    try {
+      return json::parse(text_.substr(start, i_ - start)).get<std::string>();
+    } catch (const json::exception&) {
+      return {};
+    }
+  }
+  void scan_scalar() {
+    if (peek() == '"') {
+      scan_string();
+      return;
+    }
+    while (i_ < text_.size()) {
+      char c = peek();
+      if (c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+          c == '/')
+        return;
+      advance();
+    }
+  }
+  static std::string escape(const std::string& key) {
+    std::string out;
+    for (char c : key) {
+      if (c == '~') out += "~0";
+      else if (c == '/') out += "~1";
+      else out += c;
+    }
+    return out;
+  }
+
+  // Positions are recorded this deep (config keys are at most 3 levels deep); deeper nesting is
+  // only scanned, so a hostile file cannot make the pointers grow quadratically.
+  static constexpr std::size_t kMaxTrackedDepth = 16;
+  static std::size_t depth_of(const std::string& pointer) {
+    return static_cast<std::size_t>(std::count(pointer.begin(), pointer.end(), '/'));
+  }
+
+  struct Frame {
+    bool object = false;
+    std::string pointer;
+    std::size_t index = 0;
+    std::vector<std::string> seen;
+  };
+
+  void scan() {
+    std::vector<Frame> stack;
+    std::string pointer;  // of the value about to be read
+    bool expect_value = true;
+    while (true) {
+      skip_space();
+      if (i_ >= text_.size()) return;
+      if (expect_value) {
+        if (stack.size() <= kMaxTrackedDepth) values_.emplace(pointer, here());
+        char c = peek();
+        if (c == '{' || c == '[') {
+          stack.push_back({c == '{', pointer, 0, {}});
+          advance();
+          expect_value = false;
+          if (!open_member(stack.back(), pointer)) continue;
+          expect_value = true;
+          continue;
+        }
+        scan_scalar();
+        expect_value = false;
+        continue;
+      }
+      if (stack.empty()) return;
+      char c = peek();
+      if (c == ',') {
+        advance();
+        expect_value = open_member(stack.back(), pointer);
+        continue;
+      }
+      if (c == '}' || c == ']') {
+        advance();
+        stack.pop_back();
+        continue;
+      }
+      advance();  // not reached for valid JSON; keep moving
+    }
+  }
+
+  // After `{`, `[` or `,`: reads an object key (and its colon) or notes the next array index.
+  // Returns true when a value follows, false at the closing bracket.
+  bool open_member(Frame& f, std::string& pointer) {
+    skip_space();
+    if (peek() == '}' || peek() == ']') return false;
+    bool tracked = f.pointer.size() < 4096 && depth_of(f.pointer) < kMaxTrackedDepth;
+    if (!f.object) {
+      pointer = tracked ? f.pointer + "/" + std::to_string(f.index) : f.pointer;
+      ++f.index;
+      return true;
+    }
+    Pos at = here();
+    std::string key = scan_string();
+    if (!tracked) {  // deeper than any config key: keep scanning, stop recording
+      pointer = f.pointer;
+      skip_space();
+      if (peek() == ':') advance();
+      return true;
+    }
+    pointer = f.pointer + "/" + escape(key);
+    if (std::find(f.seen.begin(), f.seen.end(), key) != f.seen.end()) {
+      if (duplicate_.empty()) {
+        duplicate_ = pointer;
+        duplicate_pos_ = at;
+      }
+    } else {
+      f.seen.push_back(key);
+      keys_.emplace(pointer, at);
+    }
+    skip_space();
+    if (peek() == ':') advance();
+    return true;
+  }
+
+  std::string_view text_;
+  std::size_t i_ = 0;
+  int line_ = 1, col_ = 1;
+  std::map<std::string, Pos> keys_, values_;
+  std::string duplicate_;
+  Pos duplicate_pos_;
+};
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
 }
 
-std::string type_name(const json& j) { return j.type_name(); }
-
-std::string get_string(const json& j, const std::string& origin, const std::string& where) {
-  if (!j.is_string()) fail(origin, where, "expected a string, found " + type_name(j));
-  std::string s = j.get<std::string>();
-  return s;
+// " (did you mean X?)" when a candidate is close to `word`.
+std::string suggestion(const std::string& word, const std::vector<std::string>& candidates) {
+  std::string best;
+  std::size_t best_d = std::max<std::size_t>(3, word.size() / 3) + 1;
+  for (const auto& c : candidates) {
+    std::size_t d = edit_distance(word, c);
+    if (d < best_d) {
+      best_d = d;
+      best = c;
+    }
+  }
+  return best.empty() ? std::string{} : fmt::format(" (did you mean \"{}\"?)", best);
 }
 
-std::vector<std::string> get_strings(const json& j, const std::string& origin,
-                                     const std::string& where) {
-  if (!j.is_array()) fail(origin, where, "expected an array of strings, found " + type_name(j));
-  std::vector<std::string> out;
-  for (std::size_t i = 0; i < j.size(); ++i)
-    out.push_back(get_string(j[i], origin, fmt::format("{}/{}", where, i)));
+class Parser {
+ public:
+  Parser(const std::string& text, const std::string& origin) : origin_(origin), pos_(text) {}
+
+  [[noreturn]] void fail_at(Pos p, const std::string& what) const {
+    if (p.line > 0) throw ConfigError(fmt::format("{}:{}:{}: {}", origin_, p.line, p.column, what));
+    throw ConfigError(fmt::format("{}: {}", origin_, what));
+  }
+  [[noreturn]] void fail_value(const std::string& ptr, const std::string& what) const {
+    fail_at(pos_.value(ptr), fmt::format("{}: {}", ptr.empty() ? "/" : ptr, what));
+  }
+  [[noreturn]] void fail_key(const std::string& ptr, const std::string& what) const {
+    fail_at(pos_.key(ptr), fmt::format("{}: {}", ptr, what));
+  }
+  const PositionIndex& positions() const { return pos_; }
+  Pos value_pos(const std::string& ptr) const { return pos_.value(ptr); }
+
+  std::string string(const json& j, const std::string& ptr) const {
+    if (!j.is_string()) fail_value(ptr, "expected a string, found " + describe(j));
+    return j.get<std::string>();
+  }
+  std::string nonempty_string(const json& j, const std::string& ptr) const {
+    std::string s = string(j, ptr);
+    if (s.empty()) fail_value(ptr, "expected a non-empty string");
+    return s;
+  }
+  std::vector<std::string> strings(const json& j, const std::string& ptr) const {
+    if (!j.is_array()) fail_value(ptr, "expected an array of strings, found " + describe(j));
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < j.size(); ++i)
+      out.push_back(nonempty_string(j[i], fmt::format("{}/{}", ptr, i)));
+    return out;
+  }
+  static std::string describe(const json& j) {
+    if (j.is_structured()) return j.type_name();  // dump() of deep input would recurse
+    std::string v = j.dump();
+    if (v.size() > 40) v = v.substr(0, 37) + "...";
+    return fmt::format("{} {}", j.type_name(), v);
+  }
+
+ private:
+  std::string origin_;
+  PositionIndex pos_;
+};
+
+std::string pointer_key(const std::string& key) {
+  std::string out;
+  for (char c : key) {
+    if (c == '~') out += "~0";
+    else if (c == '/') out += "~1";
+    else out += c;
+  }
   return out;
 }
 
 }  // namespace
 
-Config parse_config(const std::string& text, const std::string& origin) {
+Config parse_config(const std::string& text, const std::string& origin,
+                    const std::vector<std::string>& check_ids) {
   json doc;
   try {
     doc = json::parse(text, nullptr, true, /*ignore_comments=*/true);
@@ -67,7 +324,7 @@ Config parse_config(const std::string& text, const std::string& origin) {
       if (text[i] == '\n') {
         ++line;
         col = 1;
-      } else {
+      } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
         ++col;
       }
     }
@@ -76,69 +333,102 @@ Config parse_config(const std::string& text, const std::string& origin) {
     throw ConfigError(fmt::format("{}:{}:{}: invalid JSON: {}", origin, line, col,
                                   pos == std::string::npos ? what : what.substr(pos)));
   }
-  if (!doc.is_object()) fail(origin, "/", "expected an object, found " + type_name(doc));
+  Parser p(text, origin);
+  if (!p.positions().duplicate().empty())
+    p.fail_at(p.positions().duplicate_pos(),
+              fmt::format("{}: duplicate key (a later value would silently win)",
+                          p.positions().duplicate()));
+  if (!doc.is_object()) p.fail_value("", "expected an object, found " + Parser::describe(doc));
+
+  std::vector<std::string> known_keys;
+  for (const auto& [k, _] : config_key_docs()) known_keys.push_back(k);
+
   Config c;
   for (const auto& [key, value] : doc.items()) {
-    std::string where = "/" + key;
+    std::string where = "/" + pointer_key(key);
     if (key == "$schema") {
-      get_string(value, origin, where);
+      p.string(value, where);
     } else if (key == "roles") {
-      if (!value.is_object()) fail(origin, where, "expected an object, found " + type_name(value));
+      if (!value.is_object()) p.fail_value(where, "expected an object, found " + Parser::describe(value));
+      std::vector<std::string> role_names;
+      for (Role r : kAllRoles) role_names.emplace_back(role_key(r));
       for (const auto& [rk, rv] : value.items()) {
+        std::string w = where + "/" + pointer_key(rk);
         auto role = role_from_key(rk);
         if (!role)
-          fail(origin, where + "/" + rk,
-               "unknown role (expected worker, do, jwt, agent or dockerfile)");
-        std::string p = get_string(rv, origin, where + "/" + rk);
-        if (p.empty()) fail(origin, where + "/" + rk, "empty path");
-        c.paths[*role] = p;
+          p.fail_key(w, "unknown role (expected worker, do, jwt, agent or dockerfile)" +
+                            suggestion(rk, role_names));
+        std::string path = p.nonempty_string(rv, w);
+        if (path.front() == '/') p.fail_value(w, "expected a path relative to the root");
+        c.paths[*role] = path;
       }
     } else if (key == "className") {
-      c.class_name = get_string(value, origin, where);
+      c.class_name = p.nonempty_string(value, where);
     } else if (key == "doBinding") {
-      c.do_binding = get_string(value, origin, where);
+      c.do_binding = p.nonempty_string(value, where);
     } else if (key == "sandboxBinding") {
-      c.sandbox_binding = get_string(value, origin, where);
+      c.sandbox_binding = p.nonempty_string(value, where);
     } else if (key == "bridgeTimeoutMs") {
       if (!value.is_number() || value.get<double>() <= 0)
-        fail(origin, where, "expected a positive number, found " + value.dump());
+        p.fail_value(where, "expected a positive number, found " + Parser::describe(value));
       c.bridge_timeout_ms = value.get<double>();
     } else if (key == "oauthPrefix") {
-      c.oauth_prefix = get_string(value, origin, where);
+      c.oauth_prefix = p.nonempty_string(value, where);
     } else if (key == "pendingQueryPath") {
-      c.pending_query_path = get_string(value, origin, where);
+      c.pending_query_path = p.nonempty_string(value, where);
     } else if (key == "callbackUrl") {
-      c.callback_url = get_string(value, origin, where);
+      c.callback_url = p.nonempty_string(value, where);
     } else if (key == "claudeConfigDir") {
-      c.claude_config_dir = get_string(value, origin, where);
+      c.claude_config_dir = p.nonempty_string(value, where);
     } else if (key == "envPrefixes") {
-      c.env_prefixes = get_strings(value, origin, where);
+      c.env_prefixes = p.strings(value, where);
     } else if (key == "envIgnore") {
-      c.env_ignore = get_strings(value, origin, where);
+      c.env_ignore = p.strings(value, where);
     } else if (key == "disable") {
-      if (!value.is_array()) fail(origin, where, "expected an array, found " + type_name(value));
+      if (!value.is_array()) p.fail_value(where, "expected an array, found " + Parser::describe(value));
       for (std::size_t i = 0; i < value.size(); ++i) {
         std::string w = fmt::format("{}/{}", where, i);
         const json& item = value[i];
-        if (!item.is_object()) fail(origin, w, "expected {\"id\": …, \"reason\": …}");
+        if (!item.is_object())
+          p.fail_value(w, "expected {\"id\": \"<check ID>\", \"reason\": \"<why>\"}, found " +
+                              Parser::describe(item));
         DisabledCheck d;
         for (const auto& [dk, dv] : item.items()) {
+          std::string kw = w + "/" + pointer_key(dk);
           if (dk == "id")
-            d.id = get_string(dv, origin, w + "/id");
+            d.id = p.nonempty_string(dv, kw);
           else if (dk == "reason")
-            d.reason = get_string(dv, origin, w + "/reason");
+            d.reason = p.string(dv, kw);
           else
-            fail(origin, w + "/" + dk, "unknown key (expected id, reason)");
+            p.fail_key(kw, "unknown key (expected id, reason)" + suggestion(dk, {"id", "reason"}));
         }
-        if (d.id.empty()) fail(origin, w, "missing \"id\"");
-        if (d.reason.empty()) fail(origin, w, "missing \"reason\": say why the check is off");
+        if (d.id.empty()) p.fail_value(w, "missing \"id\"");
+        auto blank = d.reason.find_first_not_of(" \t\r\n") == std::string::npos;
+        if (blank) p.fail_value(w, "missing \"reason\": say why the check is off");
+        Pos at = p.value_pos(w + "/id");
+        d.line = at.line;
+        d.column = at.column;
+        if (!check_ids.empty() &&
+            std::find(check_ids.begin(), check_ids.end(), d.id) == check_ids.end())
+          p.fail_value(w + "/id", fmt::format("unknown check ID \"{}\"{} (see --list-checks)", d.id,
+                                              suggestion(d.id, check_ids)));
+        if (c.disabled(d.id)) p.fail_value(w + "/id", fmt::format("\"{}\" is disabled twice", d.id));
         c.disable.push_back(std::move(d));
       }
     } else {
-      fail(origin, where, "unknown key");
+      p.fail_key(where, fmt::format("unknown key \"{}\"{}", key, suggestion(key, known_keys)));
     }
   }
   return c;
+}
+
+Config load_config_file(const std::string& path, const std::vector<std::string>& check_ids) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(fmt::format("cannot read config file '{}'", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw ConfigError(fmt::format("cannot read config file '{}'", path));
+  return parse_config(text.str(), path, check_ids);
 }
 
 }  // namespace v15

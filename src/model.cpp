@@ -693,13 +693,15 @@ std::vector<Node> FileModel::arguments(const Node& call) {
   return out;
 }
 
+// `await x.get<T>(…)` parses with the await inside the callee (the grammar's generic-call
+// ambiguity), so callees are read through await.
 std::string_view FileModel::callee_name(const Node& call) {
-  Node callee = strip(call.is("new_expression") ? call.field("constructor") : call.field("function"));
+  Node callee = strip_await(call.is("new_expression") ? call.field("constructor") : call.field("function"));
   return last_name(callee);
 }
 
 Node FileModel::callee_object(const Node& call) {
-  Node callee = strip(call.field("function"));
+  Node callee = strip_await(call.field("function"));
   if (callee.is("member_expression")) return strip(callee.field("object"));
   return {};
 }
@@ -823,7 +825,7 @@ std::optional<Constant> FileModel::fold_depth(const Node& expr, int depth) const
     if (op == "**") return Constant{std::pow(a, b)};
     return std::nullopt;
   }
-  if (k == "identifier") {
+  if (k == "identifier" || k == "shorthand_property_identifier") {  // `{ X }` is `{ X: X }`
     const Binding* b = resolve(e);
     if (!b || b->init.null()) return std::nullopt;
     if (b->kind != BindingKind::Const) return std::nullopt;
@@ -1059,7 +1061,7 @@ PromiseUse FileModel::promise_use(const Node& call) const {
   Node parent = cur.parent();
   while (parent.is("parenthesized_expression")) parent = parent.parent();
   std::string_view k = parent.kind();
-  use.awaited = k == "await_expression";
+  use.awaited = k == "await_expression" || call.field("function").is("await_expression");
   use.returned = k == "return_statement" || (k == "arrow_function" && parent.field("body") == cur);
   use.assigned = k == "variable_declarator" || k == "assignment_expression" || k == "pair";
   use.discarded = k == "expression_statement" ||
@@ -1152,7 +1154,7 @@ Matcher callee(std::string name) {
 Matcher call(Matcher callee_matcher) {
   return [cm = std::move(callee_matcher)](const FileModel& m, const Node& n) {
     Node s = FileModel::strip_await(n);
-    return s.is("call_expression") && cm(m, s.field("function"));
+    return s.is("call_expression") && cm(m, FileModel::strip_await(s.field("function")));
   };
 }
 Matcher call(std::string callee_last_name) {

@@ -181,7 +181,6 @@ void keys_from_class(const FileModel& m, const Escape& e, ChatBridge& b) {
   if (parent.is("assignment_expression")) b.promise_key = member_name(parent.field("left"));
   else if (parent.is("public_field_definition") || parent.is("field_definition"))
     b.promise_key = m.key_name(parent.field("name"));
-  (void)m;
 }
 
 // Classifies one node of the region as the deferred, filling the deferred fields of `b`.
@@ -257,8 +256,8 @@ void find_deferred(const FileModel& m, ChatBridge& b) {
 
 void find_stream(const FileModel& m, ChatBridge& b) {
   auto streams = m.find("new_expression", b.region, match::new_expr("TransformStream"));
-  if (streams.empty()) return;
-  for (const Node& call : m.find("call_expression", b.region, match::call("getWriter"))) {
+  auto writers = m.find("call_expression", b.region, match::call("getWriter"));
+  for (const Node& call : writers) {
     Origin o = origin_of(m, FileModel::callee_object(call));
     if (!path_is(o, "writable")) continue;
     for (const Node& s : streams) {
@@ -269,7 +268,9 @@ void find_stream(const FileModel& m, ChatBridge& b) {
       }
     }
   }
-  b.stream = streams.front();
+  // Another kind of stream still has a writer the bridge closes and writes to.
+  if (!writers.empty()) b.writer_call = writers.front();
+  if (!streams.empty()) b.stream = streams.front();
 }
 
 void find_bindings(const FileModel& m, ChatBridge& b) {

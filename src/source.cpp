@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <cstring>
 #include <fstream>
 #include <system_error>
@@ -156,22 +157,47 @@ SourceFile read_source(const FileReader& reader, Role role, const std::string& p
 }
 }  // namespace
 
-SourceSet load_sources(const FileReader& reader, const std::map<Role, std::string>& paths) {
+namespace {
+constexpr std::array<const char*, 3> kWranglerNames = {"wrangler.jsonc", "wrangler.json",
+                                                        "wrangler.toml"};
+
+std::string under(const std::string& base, const std::string& path) {
+  if (base.empty()) return path;
+  std::string joined = (fs::path(base) / path).lexically_normal().generic_string();
+  return joined == "." ? std::string{} : joined;
+}
+}  // namespace
+
+SourceSet load_sources(const FileReader& reader, const std::map<Role, std::string>& paths,
+                       const std::string& base) {
   SourceSet set;
   set.root = reader.describe();
   for (Role role : kAllRoles) {
     auto it = paths.find(role);
     std::string path = it != paths.end() ? it->second : std::string(default_role_path(role));
-    set.files.emplace(role, read_source(reader, role, path));
+    set.files.emplace(role, read_source(reader, role, under(base, path)));
   }
-  for (const char* name : {"wrangler.jsonc", "wrangler.json", "wrangler.toml"}) {
-    SourceFile f = read_source(reader, Role::Worker, name);
+  for (const char* name : kWranglerNames) {
+    SourceFile f = read_source(reader, Role::Worker, under(base, name));
     if (f.status != ReadResult::Status::Missing) {
       set.wrangler = std::move(f);
       break;
     }
   }
   return set;
+}
+
+std::vector<std::string> watched_paths(const std::map<Role, std::string>& paths,
+                                       const std::string& base) {
+  std::vector<std::string> out;
+  std::string dir = base.empty() ? std::string(".") : base;  // normalises the paths too
+  for (Role role : kAllRoles) {
+    auto it = paths.find(role);
+    out.push_back(under(dir, it != paths.end() ? it->second : std::string(default_role_path(role))));
+  }
+  for (const char* name : kWranglerNames) out.push_back(under(dir, name));
+  out.push_back(under(dir, ".v15check.json"));
+  return out;
 }
 
 }  // namespace v15

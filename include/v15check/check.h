@@ -38,6 +38,9 @@ struct Outcome {
   std::string found;  // what the code does (shown for FAIL; the evidence summary for PASS)
   std::vector<Evidence> evidence;
   std::string suppression_reason;  // for Suppressed
+  // For Suppressed: the in-source directive that suppressed a FAIL; unknown (line 0) when the
+  // config disables the check.
+  Location suppressed_at;
 
   static Outcome pass(Location where, std::string found, std::vector<Evidence> evidence = {});
   static Outcome fail(Location where, std::string found, std::vector<Evidence> evidence = {});

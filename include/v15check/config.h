@@ -14,6 +14,7 @@ namespace v15 {
 struct DisabledCheck {
   std::string id;
   std::string reason;
+  int line = 0, column = 0;  // where the entry's "id" value sits in the config file (0: unknown)
 };
 
 struct Config {
@@ -32,16 +33,27 @@ struct Config {
 
   Config();
   std::string path(Role role) const { return paths.at(role); }
+  // The entry of `disable` for a check ID, or null.
+  const DisabledCheck* disabled(const std::string& id) const;
 };
 
-// A config file that cannot be used: the message names the file and the position or key.
+// A config file that cannot be used: the message names the file and line:column of the
+// offending key or value.
 struct ConfigError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Parses `.v15check.json` text. Unknown keys and wrong types are errors: a typo must never
-// silently turn a check off. `origin` names the file in messages.
-Config parse_config(const std::string& text, const std::string& origin);
+// The name a config file has at the checked root.
+inline constexpr const char* kConfigFileName = ".v15check.json";
+
+// Parses `.v15check.json` text (JSON with comments). Unknown keys, duplicate keys and wrong
+// types are errors: a typo must never silently turn a check off. `origin` names the file in
+// messages. When `check_ids` is non-empty, a `disable` entry naming an ID outside it is an error.
+Config parse_config(const std::string& text, const std::string& origin,
+                    const std::vector<std::string>& check_ids = {});
+
+// Reads and parses a config file; a file that cannot be read is a ConfigError too.
+Config load_config_file(const std::string& path, const std::vector<std::string>& check_ids = {});
 
 // The names of all config keys, with a one-line description, for --explain and docs.
 const std::map<std::string, std::string>& config_key_docs();

@@ -208,6 +208,11 @@ class FileModel {
   std::optional<std::string> env_name(const Node& expr) const;
   // `process.env.X` / `process.env['X']` / destructured from process.env.
   std::optional<std::string> process_env_name(const Node& expr) const;
+  // The value an expression has as `caller` sees it: a read of a same-file helper's parameter
+  // (`token` inside `this.buildEnv({ token })`, `input.token`, a positional parameter) becomes
+  // the argument `caller` passes at its first call of that helper, followed through an object
+  // argument by the destructuring path. Anything else is returned unchanged.
+  Node caller_value(const Node& expr, const Function& caller) const;
 
   // -- calls and expressions --------------------------------------------------------------------
   static Node strip(Node expr);  // parentheses, as/satisfies/non-null/type assertions
@@ -311,23 +316,28 @@ struct BridgeTimeout {
 struct EnvEntry {
   std::string key;
   Node key_node;
-  Node value;      // the value expression (null for a shorthand property: then key_node)
-  bool conditional = false;
-  Node condition;  // the test guarding a conditional entry
+  Node value;  // the value expression (for a shorthand property: the identifier itself)
+  // The value as dispatchContainer sees it: when a builder helper sets the key from one of its
+  // parameters, the argument dispatchContainer passes (FileModel::caller_value); else `value`.
+  Node source;
+  bool conditional = false;  // set only under a condition (ternary/&& spread, `if`, a return)
+  Node condition;            // the test guarding a conditional entry (innermost)
   Location location;
 };
 
 // The env object handed to `sandbox.startProcess(command, { env })` in dispatchContainer.
 struct StartProcessEnv {
-  Node call;                       // the startProcess call; null when not found
-  Node command;                    // first argument
+  Node call;                                // the startProcess call; null when not found
+  Node command;                             // first argument
   std::optional<std::string> command_text;  // folded command string
-  std::string script_path;         // the .js path the command runs, if any
-  Node object;                     // the env object literal
-  std::vector<EnvEntry> entries;   // in source order, spreads of literals inlined
-  std::vector<Node> spreads;       // spreads of non-literal values (`...projectSecrets`)
+  std::string script_path;                  // the .js path the command runs, if any
+  Node object;                              // the env object literal
+  std::vector<EnvEntry> entries;            // in source order, spreads of literals inlined
+  // Values merged in whose keys cannot be listed: spread elements (`...projectSecrets`) and
+  // Object.assign sources.
+  std::vector<Node> spreads;
   Location location;
-  std::string problem;             // why it was not found
+  std::string problem;  // why it was not found
   bool found() const { return !object.null(); }
   const EnvEntry* entry(std::string_view key) const;
 };
@@ -349,7 +359,8 @@ struct ChatBridge {
   const Binding* stream_binding = nullptr;  // `const ts = new TransformStream()` kept whole
   const Binding* readable = nullptr;  // holds the readable side: `{ readable } = …`, `ts.readable`
   const Binding* writable = nullptr;  // holds the writable side
-  Node writer_call;                   // `<writable side>.getWriter()`
+  Node writer_call;  // `<writable side>.getWriter()`; without one, the region's first getWriter()
+                     // (an IdentityTransformStream's writer is still the bridge writer)
   const Binding* writer = nullptr;    // holds writer_call's result (`const writer = …`)
 
   // -- the deferred: a promise another request settles
@@ -419,46 +430,54 @@ struct StreamCall {
 // file's tree; any part is null / empty when the code lacks it.
 struct ContainerStream {
   const FileModel* model = nullptr;  // the DO file; null when unavailable
-  const Function* method = nullptr;  // handleContainerStream; null when file/class/method is missing
+  const Function* method = nullptr;  // handleContainerStream; null when it is missing
   Region region;                     // where the parts below were searched
   std::string problem;               // why method is null
 
   // -- authentication
-  Node auth_header;   // the Authorization header read: `headers.get('Authorization')`, `headers.authorization`
-  Node verify_call;   // `verifyExecutionToken(token, secret)` (also an aliased import)
-  Node token;         // its first argument
+  // The Authorization header read: `headers.get('Authorization')`, `headers.authorization`.
+  Node auth_header;
+  Node verify_call;                // `verifyExecutionToken(token, secret)` (also an aliased import)
+  Node token;                      // its first argument
   bool token_from_header = false;  // token derives from auth_header
-  Node bearer_strip;  // the call the token derives from that drops the `Bearer ` prefix:
-                      // `.slice(7)`, `.replace('Bearer ', '')`, `.split(' ')`, `/^Bearer (.+)/.exec(h)`…
-  const Binding* payload = nullptr;  // holds the verify result: `const payload = await verify…(…)`
-  Node verify_guard;                 // the `if` whose condition is true for a null result (`!payload`)
-  Node verify_guard_return;          // the value its branch returns (null when it does not return)
+  // The call the token derives from that drops the `Bearer ` prefix: `.slice(7)`,
+  // `.replace('Bearer ', '')`, `.split(' ')`, `/^Bearer (.+)/.exec(header)`…
+  Node bearer_strip;
+  // Holds the verify result: `const payload = await verifyExecutionToken(…)`.
+  const Binding* payload = nullptr;
+  Node verify_guard;         // the `if` whose condition holds for a null result (`!payload`)
+  Node verify_guard_return;  // the value its branch returns (the return itself for `return;`)
   std::optional<int> verify_guard_status;  // that value's HTTP status
 
   // -- the bridge
-  Node lookup;      // `this.httpBridges.get(key)` (the first one, preferring a key from the payload)
-  Node lookup_key;  // its argument
+  // `this.httpBridges.get(key)`: the first one, preferring a key from the verified payload.
+  Node lookup;
+  Node lookup_key;                   // its argument
   bool key_is_execution_id = false;  // lookup_key is the verify result's `executionId`
   const Binding* bridge = nullptr;   // holds the lookup result: `const bridge = …get(…)`
-  Node missing_guard;                // the `if` true for a missing bridge (`!bridge`, `!map.has(k)`)
+  // The `if` that holds for a missing bridge: `!bridge`, `bridge === undefined`, `!map.has(k)`.
+  Node missing_guard;
   Node missing_guard_return;
   std::optional<int> missing_guard_status;
 
   // -- the body
-  Node empty_body_guard;  // the `if` true for a missing body: `if (!request.body)`
-  Node reader;     // `request.body.getReader()`; for a `for await` loop, the iterated body stream
+  Node empty_body_guard;  // the `if` that holds for a missing body: `if (!request.body)`
+  // `request.body.getReader()`; for a `for await` loop, the iterated body stream.
+  Node reader;
   Node read_call;  // `reader.read()` (null for `for await`)
   Node read_loop;  // the loop around read_call, or the `for await (… of request.body…)` loop
-  Node split_call;  // `x.split(sep)` (or `x.indexOf(sep)` with a newline sep), preferably inside
-                    // read_loop
-  Node separator;   // its first argument
-  bool separator_splits_lf = false;  // separator is exactly "\n", or a regex matching "\n" whole
-                                     // (`/\r?\n/`, `/\n/`, `/[\r\n]+/`)
-  const Binding* buffer = nullptr;   // the binding split is called on: the carried-over partial line
-  Node line_loop;  // the loop over the split lines: for…of / for / while on them, or `.forEach(cb)`
+  // `x.split(sep)` (or `x.indexOf(sep)` with a newline sep), preferably inside read_loop.
+  Node split_call;
+  Node separator;  // its first argument
+  // The separator is exactly "\n", or a regex matching "\n" whole (`/\r?\n/`, `/\n/`, `/[\r\n]+/`).
+  bool separator_splits_lf = false;
+  // The binding split is called on: the carried-over partial line.
+  const Binding* buffer = nullptr;
+  // The loop over the split lines: for…of / for / while on them, or the `.forEach(cb)` call.
+  Node line_loop;
   Node line_body;  // what runs once per line: the loop body or the callback body
-  std::vector<Node> line_writes;     // bridge writer `.write(…)` calls in line_body, or calls there
-                                     // of a same-file helper that makes one
+  // Bridge writer `.write(…)` calls in line_body, or calls there of a same-file helper making one.
+  std::vector<Node> line_writes;
   std::vector<Node> metadata_calls;  // `this.extractMetadata(…)` in line_body (or via a helper)
   Node flush_write;  // after read_loop: a bridge writer write (or writing helper call) of buffer
   Node flush_guard;  // the condition around flush_write that tests buffer (`if (buffer.trim())`)
@@ -468,7 +487,8 @@ struct ContainerStream {
   std::vector<StreamCall> resolves;  // the bridge's resolve (`bridge.resolve()`, destructured too)
   std::vector<StreamCall> rejects;   // the bridge's reject
   std::vector<StreamCall> deletes;   // `this.httpBridges.delete(key)`
-  std::vector<bool> delete_key_is_execution_id;  // per deletes entry: key = payload.executionId
+  // Per deletes entry: the key is the verified executionId, or the same value as lookup_key.
+  std::vector<bool> delete_key_matches_lookup;
 
   bool found() const { return method != nullptr; }
 };
@@ -478,6 +498,74 @@ struct ContainerStream {
 // \d \w …), `.`, `[…]`, groups, `|`, `? * + {m,n}` and `^ $`; nullopt for anything else.
 std::optional<bool> regex_matches_whole(std::string_view pattern, std::string_view flags,
                                         std::string_view input);
+
+// -- the container agent (src/model_agent.cpp) ---------------------------------------------------
+
+// One environment read of the agent: `process.env.X`, `process.env['X']`, `const { X } =
+// process.env`, `const env = process.env; env.X`, or a call of a same-file helper that reads
+// `process.env[name]` with a constant name (`requireEnv('X')`).
+struct EnvRead {
+  std::string name;
+  Node node;  // the member/subscript read, the destructuring pattern element, or the helper call
+  Location location;
+  bool has_default = false;  // `… || d`, `… ?? d`, `{ X = d }`, a helper's fallback argument
+  Node default_value;        // the default expression, when has_default
+  // A presence test rather than a use: the read is (part of) the condition of an if / ternary /
+  // loop or the left side of `&&`, or it sits in a branch guarded by a test of the same name.
+  bool guarded = false;
+  const Binding* binding = nullptr;  // where the value lands: `const url = process.env.X || …`
+  bool required() const { return !has_default && !guarded; }
+};
+
+struct AgentEnv {
+  const FileModel* model = nullptr;  // the agent file; null when unavailable (see problem)
+  std::string problem;
+  std::vector<EnvRead> reads;       // in document order
+  std::vector<Node> dynamic_reads;  // `process.env[expr]` whose name this tool cannot fold
+  bool has(std::string_view name) const { return first(name) != nullptr; }
+  const EnvRead* first(std::string_view name) const;
+  const EnvRead* first_required(std::string_view name) const;  // first read that is required()
+};
+
+// The agent's streaming POST back to the Worker (`fetch(url, init)` or `http(s).request(…)`),
+// chosen among the file's requests by how well it matches: URL from VF_CALLBACK_URL, POST, an
+// Authorization header. Nodes point into the agent file's tree.
+struct CallbackRequest {
+  enum class Api { None, Fetch, HttpRequest };
+  Api api = Api::None;
+  Node call;     // the fetch / request call; null when the file makes none
+  Node url;      // the URL argument; for `request(options, …)` the options object
+  Node options;  // the init / options object literal, when it resolves to one
+  std::optional<std::string> method;  // folded, upper-case; "GET" when no method is given
+  Node method_node;
+  Node authorization;              // the Authorization header value (object key or setHeader)
+  bool url_from_callback = false;  // url derives from the VF_CALLBACK_URL read
+  bool auth_bearer = false;        // the header value has the shape `Bearer ${…}`
+  bool auth_from_jwt = false;      // … and derives from the VF_STREAM_JWT read
+  // The stream the events are written to: for http(s).request the ClientRequest (the request
+  // call, or calls of a same-file helper returning it); for fetch the `getWriter()` of the body's
+  // TransformStream, a ReadableStream's start/pull controller parameter, or the body object.
+  std::vector<Node> stream_origins;
+  Node body;              // fetch: the body expression
+  Node response_handler;  // the function that receives the response (request callback,
+                          // `req.on('response', fn)`, fetch's first `.then(fn)`)
+  const Binding* response_binding = nullptr;  // `const res = await fetch(…)`
+  std::string problem;                        // why no request was found
+  Location location;
+  bool found() const { return !call.null(); }
+  // Whether `expr` denotes the callback stream: through const/let bindings, and from a parameter
+  // of a same-file function to the arguments its calls pass.
+  bool is_stream(const FileModel& m, const Node& expr) const;
+};
+
+// Whether the value of `expr` flows from a node satisfying `origin` (FileModel::derives_from),
+// also from a parameter of a same-file function to the arguments of its calls (a few levels).
+bool flows_from(const FileModel& m, const Node& expr, const Matcher& origin, int max_depth = 3);
+// The calls in the file that invoke `f`: by name, through a binding of it, `this.f()`, or through
+// a parameter that a call passes `f` to (one level).
+std::vector<Node> calls_of(const FileModel& m, const Function& f);
+// A read of environment variable `name` as AgentEnv records it (member, destructured, helper).
+Matcher env_read(const AgentEnv& env, std::string name);
 
 // Worker `vars` from wrangler.jsonc / wrangler.json / wrangler.toml.
 struct WranglerVars {
@@ -511,6 +599,8 @@ class Project {
   const StartProcessEnv& start_process_env() const;
   const ChatBridge& chat_bridge() const;
   const ContainerStream& container_stream() const;  // handleContainerStream, memoized
+  const AgentEnv& agent_env() const;                // the agent's env reads, memoized
+  const CallbackRequest& callback_request() const;  // the agent's POST to the Worker
 
  private:
   SourceSet sources_;
@@ -524,6 +614,8 @@ class Project {
   mutable std::optional<StartProcessEnv> start_process_env_;
   mutable std::optional<ChatBridge> chat_bridge_;
   mutable std::optional<ContainerStream> container_stream_;
+  mutable std::optional<AgentEnv> agent_env_;
+  mutable std::optional<CallbackRequest> callback_request_;
 };
 
 // Human form of a duration in ms: "300000 ms (5 min)", "90000 ms (90 s)".

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace v15 {
 
@@ -91,6 +92,15 @@ struct SourceSet {
   const SourceFile& get(Role role) const { return files.at(role); }
 };
 
-SourceSet load_sources(const FileReader& reader, const std::map<Role, std::string>& paths);
+// Reads the role files and the wrangler config. `base` is prepended to every path (a git run's
+// repository-relative directory of the checked root, so that reported paths are
+// repository-relative); empty for the working tree.
+SourceSet load_sources(const FileReader& reader, const std::map<Role, std::string>& paths,
+                       const std::string& base = {});
+
+// The repository- or root-relative paths whose change makes a run necessary (the checklist's
+// "When to Run"): every role file, the wrangler configs and the config file, under `base`.
+std::vector<std::string> watched_paths(const std::map<Role, std::string>& paths,
+                                       const std::string& base = {});
 
 }  // namespace v15

@@ -1,0 +1,356 @@
+// --trace: the flow's hops, judged by the checks behind them, in three output formats.
+#include "v15check/trace.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <functional>
+
+#include "v15check/report.h"
+
+namespace v15 {
+
+namespace {
+
+struct HopSpec {
+  std::string_view from, to;
+  std::function<std::string(const Project&)> label;
+  std::vector<std::string> ids;  // the first one with a result gives the location
+  // A location from the model, preferred over the checks' (a construct several checks share).
+  std::function<Location(const Project&)> fact_location;
+};
+
+std::function<std::string(const Project&)> text(std::string s) {
+  return [s = std::move(s)](const Project&) { return s; };
+}
+
+std::string start_process_label(const Project& p) {
+  const StartProcessEnv& env = p.start_process_env();
+  if (env.command_text) return "startProcess " + *env.command_text;
+  return "startProcess (command not found)";
+}
+
+std::string install_label(const Project& p) {
+  const std::string& script = p.start_process_env().script_path;
+  return fmt::format("image installs {}", script.empty() ? "the agent script" : script);
+}
+
+// The Dockerfile line that puts the startProcess script into the image: a heredoc written to it,
+// or a COPY/ADD whose destination is it (or its directory).
+Location install_location(const Project& p) {
+  const dockerfile::Dockerfile* d = p.docker();
+  const std::string& script = p.start_process_env().script_path;
+  if (!d || script.empty()) return {};
+  std::string path = p.source(Role::Dockerfile).path;
+  for (const auto& w : d->written_files())
+    if (w.path == script) return {path, w.line, 0};
+  std::string dir = script.substr(0, script.rfind('/') + 1);
+  for (const auto& c : d->copies())
+    if (c.destination == script || c.destination == dir) return {path, c.line, 0};
+  return {};
+}
+
+std::string callback_label(const Project& p) {
+  std::string target = "VF_CALLBACK_URL";
+  const StartProcessEnv& env = p.start_process_env();
+  const FileModel* m = p.file(Role::DurableObject);
+  if (const EnvEntry* e = env.entry("VF_CALLBACK_URL"); e && m && !e->value.null())
+    if (auto v = m->fold_string(e->value)) target = *v;
+  return fmt::format("POST {} with Bearer VF_STREAM_JWT, NDJSON body", target);
+}
+
+const std::vector<HopSpec>& hop_specs() {
+  static const std::vector<HopSpec> specs = {
+      {kBrowser, kWorker, text("POST /api/v15/chat"), {"route.chat-endpoint"}, nullptr},
+      {kWorker, kWorker, text("authenticate the user; userId forwarded"),
+       {"route.chat-forwards-user"}, nullptr},
+      {kWorker, kAgentDo,
+       [](const Project& p) {
+         return fmt::format("{}.idFromName(sessionId) stub fetch POST /chat",
+                            p.config().do_binding);
+       },
+       {"route.chat-do-stub"}, nullptr},
+      {kAgentDo, kAgentDo, text("fetch() routes POST /chat to handleChatHttp()"),
+       {"do.fetch-chat"}, nullptr},
+      {kAgentDo, kAgentDo, text("handleChatHttp(): body fields, userId guard, executionId"),
+       {"do.chat-body-fields", "do.chat-user-guard", "do.chat-execution-id"}, nullptr},
+      {kAgentDo, kAgentDo, text("bridge registered in httpBridges (TransformStream, deferred, timeout)"),
+       {"do.chat-bridge-register", "do.chat-bridge-stream", "do.chat-bridge-timeout"}, nullptr},
+      {kAgentDo, kAgentDo, text("dispatchContainer() fire-and-forget with .catch()"),
+       {"do.chat-dispatch", "do.dispatch-get-sandbox", "do.dispatch-sign-jwt"}, nullptr},
+      {kAgentDo, kContainer, start_process_label, {"do.env-callback-url", "do.env-stream-jwt"},
+       [](const Project& p) { return p.start_process_env().location; }},
+      {kContainer, kContainer, install_label, {"docker.agent-sync"}, install_location},
+      {kContainer, kContainer, text("agent reads VF_CALLBACK_URL and VF_STREAM_JWT"),
+       {"agent.env-read", "docker.env-names"}, nullptr},
+      {kContainer, kWorker, callback_label, {"agent.callback-post", "agent.ndjson"}, nullptr},
+      {kWorker, kWorker, text("route POST /internal/stream"), {"route.stream-endpoint"}, nullptr},
+      {kWorker, kAgentDo, text("forward the request with its Authorization header to the DO"),
+       {"route.stream-forwards-jwt"}, nullptr},
+      {kAgentDo, kAgentDo, text("fetch() routes POST /internal/stream to handleContainerStream()"),
+       {"do.fetch-stream"}, nullptr},
+      {kAgentDo, kAgentDo, text("verifyExecutionToken(); 401 when it fails"),
+       {"do.stream-verify-jwt", "jwt.verify", "error.invalid-jwt"}, nullptr},
+      {kAgentDo, kAgentDo, text("bridge lookup httpBridges.get(payload.executionId)"),
+       {"do.stream-bridge-lookup", "do.stream-404"}, nullptr},
+      {kAgentDo, kAgentDo, text("each NDJSON line written to the bridge writer"),
+       {"do.stream-line-split"}, nullptr},
+      {kAgentDo, kBrowser, text("streamed response (application/x-ndjson)"),
+       {"do.chat-ndjson-response"}, nullptr},
+  };
+  return specs;
+}
+
+const Result* result_for(const std::vector<Result>& results, std::string_view id) {
+  for (const Result& r : results)
+    if (r.check && r.check->id == id) return &r;
+  return nullptr;
+}
+
+// -- text ---------------------------------------------------------------------------------------
+
+// Display width of UTF-8 text in code points (the labels hold no wide characters of our own).
+std::size_t width(std::string_view s) {
+  std::size_t n = 0;
+  for (char c : s)
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++n;
+  return n;
+}
+
+std::string pad(std::string s, std::size_t w) {
+  std::size_t have = width(s);
+  if (have < w) s.append(w - have, ' ');
+  return s;
+}
+
+std::string where(const Location& l) {
+  if (!l.known()) return l.path.empty() ? "-" : l.path;
+  return fmt::format("{}:{}", l.path, l.line);
+}
+
+std::string join(const std::vector<std::string>& v, std::string_view sep) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : std::string(sep)) + s;
+  return out;
+}
+
+void write_text_trace(std::ostream& out, const std::vector<Hop>& hops, bool ascii, bool color) {
+  const std::string arrow = ascii ? " -> " : " → ";
+  const std::string ok = ascii ? "[ok]" : "✓";
+  const std::string missing = ascii ? "[MISSING]" : "✗";
+  auto paint = [&](const std::string& s, const char* code) {
+    return color ? fmt::format("\x1b[{}m{}\x1b[0m", code, s) : s;
+  };
+  std::size_t found = 0, w_mark = std::max(width(ok), width(missing)), w_num = 1, w_who = 0,
+              w_label = 0, w_where = 0;
+  std::vector<std::string> who, label, at;
+  for (const Hop& h : hops) {
+    found += h.found ? 1 : 0;
+    who.push_back(sanitize(h.from) + arrow + sanitize(h.to));
+    label.push_back(sanitize(h.label));
+    at.push_back(sanitize(where(h.location)));
+    w_who = std::max(w_who, width(who.back()));
+    w_label = std::max(w_label, width(label.back()));
+    w_where = std::max(w_where, width(at.back()));
+  }
+  w_num = std::to_string(hops.size()).size();
+  out << fmt::format("V1.5 flow trace: {}/{} hops found\n", found, hops.size());
+  for (std::size_t i = 0; i < hops.size(); ++i) {
+    const Hop& h = hops[i];
+    std::string mark = pad(h.found ? ok : missing, w_mark);
+    std::string line = fmt::format("{:>{}}  {}  {}  {}  ", i + 1, w_num,
+                                   paint(mark, h.found ? "32" : "31;1"), pad(who[i], w_who),
+                                   pad(label[i], w_label));
+    if (h.found) {
+      line += at[i];
+    } else {
+      std::vector<std::string> ids = h.failed_ids.empty() ? h.check_ids : h.failed_ids;
+      for (auto& id : ids) id = sanitize(id);
+      line += pad(at[i], w_where) + "  " +
+              paint(ids.empty() ? std::string("(no check)") : join(ids, ", "), "31");
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out << line << "\n";
+  }
+}
+
+// -- mermaid ------------------------------------------------------------------------------------
+
+std::string mermaid_participant(std::string_view p) {
+  // participants are ours, but keep the identifier syntax safe regardless
+  std::string out;
+  for (char c : p) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return out.empty() ? "_" : out;
+}
+
+void write_mermaid(std::ostream& out, const std::vector<Hop>& hops) {
+  out << "sequenceDiagram\n";
+  for (std::string_view p : {kBrowser, kWorker, kAgentDo, kContainer})
+    out << "    participant " << mermaid_participant(p) << "\n";
+  for (std::size_t i = 0; i < hops.size(); ++i) {
+    const Hop& h = hops[i];
+    std::string from = mermaid_participant(h.from), to = mermaid_participant(h.to);
+    std::string arrow = !h.found ? "-x" : (h.to == kBrowser ? "-->>" : "->>");
+    std::string msg = fmt::format("{}. {} ({})", i + 1, h.label, where(h.location));
+    out << "    " << from << arrow << to << ": " << mermaid_escape(msg) << "\n";
+    if (!h.found) {
+      std::vector<std::string> ids = h.failed_ids.empty() ? h.check_ids : h.failed_ids;
+      std::string over = from == to ? from : from + "," + to;
+      out << "    Note over " << over << ": "
+          << mermaid_escape("MISSING: " + (ids.empty() ? std::string("no check") : join(ids, ", ")))
+          << "\n";
+    }
+  }
+}
+
+// -- dot ----------------------------------------------------------------------------------------
+
+void write_dot(std::ostream& out, const std::vector<Hop>& hops) {
+  out << "digraph v15_flow {\n";
+  out << "  graph [rankdir=LR, label=\"V1.5 HTTP streaming flow\", labelloc=t, fontname=Helvetica];\n";
+  out << "  node [shape=box, style=rounded, fontname=Helvetica];\n";
+  out << "  edge [fontname=Helvetica, fontsize=10];\n";
+  for (std::string_view p : {kBrowser, kWorker, kAgentDo, kContainer})
+    out << "  \"" << dot_escape(p) << "\";\n";
+  for (std::size_t i = 0; i < hops.size(); ++i) {
+    const Hop& h = hops[i];
+    std::string label = dot_escape(fmt::format("{}. {}", i + 1, h.label)) + "\\n" +
+                        dot_escape(where(h.location));
+    std::string attrs;
+    if (h.found) {
+      attrs = "label=\"" + label + "\"";
+    } else {
+      std::vector<std::string> ids = h.failed_ids.empty() ? h.check_ids : h.failed_ids;
+      attrs = "label=\"" + label + "\\nMISSING: " +
+              dot_escape(ids.empty() ? std::string("no check") : join(ids, ", ")) +
+              "\", color=red, fontcolor=red, style=dashed";
+    }
+    out << "  \"" << dot_escape(h.from) << "\" -> \"" << dot_escape(h.to) << "\" [" << attrs
+        << "];\n";
+  }
+  out << "}\n";
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+std::optional<TraceFormat> trace_format_from_name(std::string_view name) {
+  std::string n = lower(name);
+  if (n == "text") return TraceFormat::Text;
+  if (n == "mermaid") return TraceFormat::Mermaid;
+  if (n == "dot" || n == "graphviz") return TraceFormat::Dot;
+  return std::nullopt;
+}
+
+std::vector<Hop> build_trace(const Project& project, const std::vector<Result>& results) {
+  std::vector<Hop> hops;
+  for (const HopSpec& spec : hop_specs()) {
+    Hop h;
+    h.from = std::string(spec.from);
+    h.to = std::string(spec.to);
+    h.label = spec.label(project);
+    Location fact = spec.fact_location ? spec.fact_location(project) : Location{};
+    Location first_checked, first_failed;
+    bool any_result = false;
+    for (const std::string& id : spec.ids) {
+      const Result* r = result_for(results, id);
+      if (!r) continue;
+      any_result = true;
+      h.check_ids.push_back(id);
+      if (!first_checked.known() && r->outcome.location.known()) first_checked = r->outcome.location;
+      if (r->outcome.status == Status::Fail) {
+        h.failed_ids.push_back(id);
+        if (!first_failed.known()) first_failed = r->outcome.location;
+      }
+    }
+    h.found = any_result ? h.failed_ids.empty() : fact.known();
+    // a missing hop points at what is wrong; a found one at the construct
+    h.location = !h.found && first_failed.known() ? first_failed
+                 : fact.known()                    ? fact
+                                                   : first_checked;
+    hops.push_back(std::move(h));
+  }
+  return hops;
+}
+
+void write_trace(std::ostream& out, const std::vector<Hop>& hops, TraceFormat format, bool ascii,
+                 bool color) {
+  switch (format) {
+    case TraceFormat::Text:
+      write_text_trace(out, hops, ascii, color);
+      return;
+    case TraceFormat::Mermaid:
+      write_mermaid(out, hops);
+      return;
+    case TraceFormat::Dot:
+      write_dot(out, hops);
+      return;
+  }
+}
+
+bool locale_is_utf8(const char* lc_all, const char* lc_ctype, const char* lang) {
+  // POSIX precedence: the first non-empty of LC_ALL, LC_CTYPE, LANG decides
+  for (const char* v : {lc_all, lc_ctype, lang}) {
+    if (!v || !*v) continue;
+    std::string l = lower(v);
+    return l.find("utf-8") != std::string::npos || l.find("utf8") != std::string::npos;
+  }
+  return false;
+}
+
+bool locale_is_utf8() {
+  return locale_is_utf8(std::getenv("LC_ALL"), std::getenv("LC_CTYPE"), std::getenv("LANG"));
+}
+
+std::string mermaid_escape(std::string_view s) {
+  // Mermaid ends a message at `;` or a newline, reads `#…;` as an entity and `%%` as a comment;
+  // `<`/`>` could form arrows or HTML. Each becomes a numeric entity, which Mermaid renders back.
+  std::string out;
+  out.reserve(s.size());
+  for (char ch : s) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    switch (ch) {
+      case '#':
+      case ';':
+      case '%':
+      case '<':
+      case '>':
+      case '"':
+      case '&':
+      case '{':
+      case '}':
+      case '`':
+        out += fmt::format("#{};", static_cast<int>(c));
+        break;
+      default:
+        out += c < 0x20 || c == 0x7F ? ' ' : ch;
+    }
+  }
+  return out;
+}
+
+std::string dot_escape(std::string_view s) {
+  // Inside a DOT quoted string only `"` and `\` are special (`\` also starts escString codes
+  // such as \N, \G, \l); control characters become spaces.
+  std::string out;
+  out.reserve(s.size());
+  for (char ch : s) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    if (ch == '"' || ch == '\\') {
+      out += '\\';
+      out += ch;
+    } else {
+      out += c < 0x20 || c == 0x7F ? ' ' : ch;
+    }
+  }
+  return out;
+}
+
+}  // namespace v15
