@@ -4,35 +4,16 @@
 #include <filesystem>
 #include <fstream>
 
-#include <unistd.h>
-
+#include "cli_support.h"
 #include "v15check/source.h"
 
 namespace v15 {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::TempDir;
+using testing::write_tree;
 
-class TempDir {
- public:
-  TempDir() {
-    static int counter = 0;
-    path_ = fs::temp_directory_path() /
-            ("v15check-src-" + std::to_string(::getpid()) + "-" + std::to_string(++counter) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-  void write(const std::string& rel, const std::string& text) const {
-    fs::create_directories((path_ / rel).parent_path());
-    std::ofstream(path_ / rel, std::ios::binary) << text;
-  }
-
- private:
-  fs::path path_;
-};
 
 TEST(Source, DefaultRolePathsFollowTheCatalogue) {
   EXPECT_EQ(default_role_path(Role::Worker), "src/index.ts");
@@ -46,7 +27,7 @@ TEST(Source, DefaultRolePathsFollowTheCatalogue) {
 
 TEST(Source, ReadsFilesAndReportsMissingOnes) {
   TempDir d;
-  d.write("src/index.ts", "export default {};\n");
+  write_tree(d.path(), {{"src/index.ts", "export default {};\n"}});
   WorkingTreeReader r(d.path());
   SourceSet set = load_sources(r, {});
   EXPECT_TRUE(set.get(Role::Worker).ok());
@@ -57,7 +38,7 @@ TEST(Source, ReadsFilesAndReportsMissingOnes) {
 
 TEST(Source, RefusesSymlinksThatLeaveTheRoot) {
   TempDir d, outside;
-  outside.write("secret.ts", "x");
+  write_tree(outside.path(), {{"secret.ts", "x"}});
   fs::create_directories(d.path() / "src");
   fs::create_symlink(outside.path() / "secret.ts", d.path() / "src/index.ts");
   WorkingTreeReader r(d.path());
@@ -69,8 +50,8 @@ TEST(Source, RefusesSymlinksThatLeaveTheRoot) {
 
 TEST(Source, RefusesBinaryAndOversizedFiles) {
   TempDir d;
-  d.write("bin.ts", std::string("abc\0def", 7));
-  d.write("big.ts", std::string(2048, 'a'));
+  write_tree(d.path(), {{"bin.ts", std::string("abc\0def", 7)}});
+  write_tree(d.path(), {{"big.ts", std::string(2048, 'a')}});
   WorkingTreeReader r(d.path(), 1024);
   ReadResult bin = r.read("bin.ts");
   EXPECT_EQ(bin.status, ReadResult::Status::Refused);
@@ -97,7 +78,7 @@ TEST(Source, DirectoryAtARolePathIsRefused) {
 
 TEST(Source, FindsTheWranglerConfig) {
   TempDir d;
-  d.write("wrangler.toml", "name = 'x'\n");
+  write_tree(d.path(), {{"wrangler.toml", "name = 'x'\n"}});
   WorkingTreeReader r(d.path());
   SourceSet set = load_sources(r, {});
   ASSERT_TRUE(set.wrangler);
