@@ -182,9 +182,9 @@ Node FileModel::error_within(const Node& n) const {
 }
 
 std::span<const Node> FileModel::nodes(std::string_view kind) const {
-  auto it = by_kind_.find(kind);
-  if (it == by_kind_.end()) return {};
-  return it->second;
+  TSSymbol symbol = symbol_for_kind(tree_.language(), kind);
+  if (symbol == 0 || symbol >= by_symbol_.size()) return {};
+  return by_symbol_[symbol];
 }
 
 std::vector<Node> FileModel::nodes_in(std::string_view kind, const Node& within) const {
@@ -201,11 +201,15 @@ std::vector<Node> FileModel::nodes_in(std::string_view kind, const Node& within)
 std::vector<Node> FileModel::nodes_in(std::string_view kind, const Region& within) const {
   std::vector<Node> out;
   for (const Node& part : within.parts) {
-    for (const Node& n : nodes_in(kind, part)) {
-      bool dup = false;
-      for (const Node& o : out) dup = dup || o == n;
-      if (!dup) out.push_back(n);
+    // parts may nest (a helper defined inside the method): skip a part inside an earlier one
+    bool nested = false;
+    for (const Node& earlier : within.parts) {
+      if (&earlier == &part) break;
+      nested = nested || earlier.contains(part);
     }
+    if (nested) continue;
+    auto found = nodes_in(kind, part);
+    out.insert(out.end(), found.begin(), found.end());
   }
   return out;
 }
@@ -247,10 +251,17 @@ std::string_view declaration_keyword(const Node& decl) {
 
 void FileModel::index() {
   std::vector<Node> declarators, functions, classes, imports, exports, assignments, params;
-  walk(tree_.root(), [&](const Node& n, uint32_t) {
+  ParentIndex& parents = tree_.parents();
+  std::vector<TSNode> ancestors;
+  walk(tree_.root(), [&](const Node& n, uint32_t depth) {
+    ancestors.resize(depth);
+    if (depth > 0) parents.add(n.raw(), ancestors[depth - 1]);
+    ancestors.push_back(n.raw());
     if (!n.named()) return true;
     std::string_view k = n.kind();
-    by_kind_[k].push_back(n);
+    TSSymbol symbol = n.symbol();
+    if (symbol >= by_symbol_.size()) by_symbol_.resize(symbol + 1u);
+    by_symbol_[symbol].push_back(n);
     if (k == "variable_declarator") declarators.push_back(n);
     else if (is_function_kind(k)) functions.push_back(n);
     else if (k == "class_declaration" || k == "abstract_class_declaration" || k == "class")

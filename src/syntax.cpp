@@ -1,5 +1,8 @@
 #include "v15check/syntax.h"
 
+#include <cstring>
+#include <unordered_map>
+
 extern "C" {
 const TSLanguage* tree_sitter_typescript();
 const TSLanguage* tree_sitter_tsx();
@@ -35,17 +38,143 @@ const TSLanguage* grammar(Language language) {
   return nullptr;
 }
 
+namespace {
+// tree-sitter looks field names up by a linear scan with strncmp; the checks ask for fields
+// constantly, so each grammar's name → id table is built once and hashed.
+class FieldIds {
+ public:
+  explicit FieldIds(const TSLanguage* language) {
+    uint32_t n = ts_language_field_count(language);
+    for (TSFieldId id = 1; id <= n; ++id)
+      if (const char* name = ts_language_field_name_for_id(language, id)) ids_.emplace(name, id);
+  }
+  TSFieldId find(std::string_view name) const {
+    auto it = ids_.find(name);
+    return it == ids_.end() ? 0 : it->second;
+  }
+
+ private:
+  std::unordered_map<std::string_view, TSFieldId> ids_;
+};
+
+TSFieldId field_id(const TSLanguage* language, std::string_view name) {
+  static const FieldIds typescript(grammar(Language::TypeScript));
+  static const FieldIds tsx(grammar(Language::Tsx));
+  static const FieldIds javascript(grammar(Language::JavaScript));
+  if (language == grammar(Language::TypeScript)) return typescript.find(name);
+  if (language == grammar(Language::Tsx)) return tsx.find(name);
+  if (language == grammar(Language::JavaScript)) return javascript.find(name);
+  return ts_language_field_id_for_name(language, name.data(), static_cast<uint32_t>(name.size()));
+}
+}  // namespace
+
 Node Node::field(std::string_view name) const {
   if (null()) return {};
-  return wrap(ts_node_child_by_field_name(node_, name.data(), static_cast<uint32_t>(name.size())));
+  TSFieldId id = field_id(ts_node_language(node_), name);
+  if (id == 0) return {};
+  return wrap(ts_node_child_by_field_id(node_, id));
+}
+
+namespace {
+// Children by cursor: linear, where ts_node_named_child(i) in a loop is quadratic.
+template <typename Keep>
+std::vector<Node> collect_children(const Node& n, Keep keep) {
+  std::vector<Node> out;
+  if (n.null()) return out;
+  TSTreeCursor cursor = ts_tree_cursor_new(n.raw());
+  if (ts_tree_cursor_goto_first_child(&cursor)) {
+    do {
+      TSNode c = ts_tree_cursor_current_node(&cursor);
+      if (keep(c)) out.push_back(n.at(c));
+    } while (ts_tree_cursor_goto_next_sibling(&cursor));
+  }
+  ts_tree_cursor_delete(&cursor);
+  return out;
+}
+
+// Symbol names with their lengths, per grammar, so kind() needs no strlen.
+class SymbolNames {
+ public:
+  explicit SymbolNames(const TSLanguage* language) {
+    uint32_t n = ts_language_symbol_count(language);
+    names_.reserve(n);
+    for (uint32_t i = 0; i < n; ++i) {
+      const char* name = ts_language_symbol_name(language, static_cast<TSSymbol>(i));
+      names_.emplace_back(name ? name : "");
+    }
+  }
+  std::string_view operator[](TSSymbol s) const {
+    return s < names_.size() ? names_[s] : std::string_view{};
+  }
+
+ private:
+  std::vector<std::string_view> names_;
+};
+
+std::string_view symbol_name(const TSLanguage* language, TSSymbol symbol) {
+  static const SymbolNames typescript(grammar(Language::TypeScript));
+  static const SymbolNames tsx(grammar(Language::Tsx));
+  static const SymbolNames javascript(grammar(Language::JavaScript));
+  if (language == grammar(Language::TypeScript)) return typescript[symbol];
+  if (language == grammar(Language::Tsx)) return tsx[symbol];
+  if (language == grammar(Language::JavaScript)) return javascript[symbol];
+  return ts_language_symbol_name(language, symbol);
+}
+}  // namespace
+
+std::string_view Node::kind() const {
+  if (null()) return {};
+  return symbol_name(ts_node_language(node_), ts_node_symbol(node_));
+}
+
+TSSymbol symbol_for_kind(Language language, std::string_view kind) {
+  class Symbols {
+   public:
+    explicit Symbols(const TSLanguage* l) {
+      uint32_t n = ts_language_symbol_count(l);
+      for (uint32_t i = 0; i < n; ++i) {
+        TSSymbol s = static_cast<TSSymbol>(i);
+        if (ts_language_symbol_type(l, s) != TSSymbolTypeRegular) continue;
+        const char* name = ts_language_symbol_name(l, s);
+        if (!name || ids_.count(name)) continue;
+        ids_.emplace(name, ts_language_symbol_for_name(l, name, static_cast<uint32_t>(std::strlen(name)), true));
+      }
+    }
+    TSSymbol find(std::string_view k) const {
+      auto it = ids_.find(k);
+      return it == ids_.end() ? 0 : it->second;
+    }
+
+   private:
+    std::unordered_map<std::string_view, TSSymbol> ids_;
+  };
+  static const Symbols typescript(grammar(Language::TypeScript));
+  static const Symbols tsx(grammar(Language::Tsx));
+  static const Symbols javascript(grammar(Language::JavaScript));
+  switch (language) {
+    case Language::TypeScript:
+      return typescript.find(kind);
+    case Language::Tsx:
+      return tsx.find(kind);
+    case Language::JavaScript:
+      return javascript.find(kind);
+  }
+  return 0;
+}
+
+Node Node::parent() const {
+  if (null()) return {};
+  if (parents_)
+    if (const TSNode* p = parents_->find(node_)) return wrap(*p);
+  return wrap(ts_node_parent(node_));
 }
 
 std::vector<Node> Node::named_children() const {
-  std::vector<Node> out;
-  uint32_t n = named_child_count();
-  out.reserve(n);
-  for (uint32_t i = 0; i < n; ++i) out.push_back(named_child(i));
-  return out;
+  return collect_children(*this, [](const TSNode& c) { return ts_node_is_named(c); });
+}
+
+std::vector<Node> Node::children() const {
+  return collect_children(*this, [](const TSNode&) { return true; });
 }
 
 std::string_view Node::field_name_of_child(uint32_t i) const {

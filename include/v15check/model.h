@@ -264,7 +264,7 @@ class FileModel {
   const SourceFile& source_;
   Tree tree_;
   Node first_error_;
-  std::unordered_map<std::string_view, std::vector<Node>> by_kind_;
+  std::vector<std::vector<Node>> by_symbol_;  // named nodes by public grammar symbol
   std::vector<Function> functions_;
   std::vector<ClassInfo> classes_;
   std::vector<Binding> bindings_;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace v15 {
@@ -18,16 +19,33 @@ enum class Language { TypeScript, Tsx, JavaScript };
 std::optional<Language> language_for_path(std::string_view path);
 const TSLanguage* grammar(Language language);
 
+// Parents of a tree's nodes, recorded during the model's one walk: tree-sitter finds a parent by
+// descending from the root, which costs thousands of instructions per call on wide trees.
+class ParentIndex {
+ public:
+  void add(const TSNode& child, const TSNode& parent) { parents_.emplace(child.id, parent); }
+  const TSNode* find(const TSNode& child) const {
+    auto it = parents_.find(child.id);
+    return it == parents_.end() ? nullptr : &it->second;
+  }
+  void reserve(std::size_t n) { parents_.reserve(n); }
+
+ private:
+  std::unordered_map<const void*, TSNode> parents_;
+};
+
 // A view of one syntax node plus the source buffer it indexes. Cheap to copy; valid while
 // the tree and the source it was parsed from are alive.
 class Node {
  public:
   Node() = default;
-  Node(TSNode node, std::string_view source) : node_(node), source_(source) {}
+  Node(TSNode node, std::string_view source, const ParentIndex* parents = nullptr)
+      : node_(node), source_(source), parents_(parents) {}
 
   bool null() const { return ts_node_is_null(node_); }
   explicit operator bool() const { return !null(); }
-  std::string_view kind() const { return null() ? std::string_view{} : ts_node_type(node_); }
+  std::string_view kind() const;
+  TSSymbol symbol() const { return null() ? 0 : ts_node_symbol(node_); }
   bool is(std::string_view k) const { return !null() && kind() == k; }
   bool named() const { return ts_node_is_named(node_); }
   bool has_error() const { return !null() && ts_node_has_error(node_); }
@@ -39,9 +57,10 @@ class Node {
   Node named_child(uint32_t i) const { return wrap(ts_node_named_child(node_, i)); }
   uint32_t named_child_count() const { return null() ? 0 : ts_node_named_child_count(node_); }
   std::vector<Node> named_children() const;
+  std::vector<Node> children() const;  // named and anonymous, in order
   // The field name under which child i hangs from this node, or empty.
   std::string_view field_name_of_child(uint32_t i) const;
-  Node parent() const { return null() ? Node{} : wrap(ts_node_parent(node_)); }
+  Node parent() const;
   Node next_named_sibling() const { return wrap(ts_node_next_named_sibling(node_)); }
 
   std::string_view text() const;
@@ -56,14 +75,17 @@ class Node {
   }
   uintptr_t id() const { return reinterpret_cast<uintptr_t>(node_.id); }
   const TSNode& raw() const { return node_; }
+  // Another node of the same tree, sharing this view's source and parent index.
+  Node at(TSNode n) const { return wrap(n); }
   std::string_view source() const { return source_; }
 
   friend bool operator==(const Node& a, const Node& b) { return ts_node_eq(a.node_, b.node_); }
 
  private:
-  Node wrap(TSNode n) const { return Node(n, source_); }
+  Node wrap(TSNode n) const { return Node(n, source_, parents_); }
   TSNode node_{};
   std::string_view source_;
+  const ParentIndex* parents_ = nullptr;
 };
 
 struct TreeDeleter {
@@ -84,11 +106,13 @@ class Tree {
  public:
   Tree() = default;
   Tree(TSTree* tree, std::string_view source, Language language)
-      : tree_(tree), source_(source), language_(language) {}
+      : tree_(tree), source_(source), language_(language), parents_(std::make_unique<ParentIndex>()) {}
   bool valid() const { return tree_ != nullptr; }
   Node root() const {
-    return tree_ ? Node(ts_tree_root_node(tree_.get()), source_) : Node{};
+    return tree_ ? Node(ts_tree_root_node(tree_.get()), source_, parents_.get()) : Node{};
   }
+  // Filled by whoever walks the whole tree once (the model); nodes derived from root() use it.
+  ParentIndex& parents() { return *parents_; }
   std::string_view source() const { return source_; }
   Language language() const { return language_; }
 
@@ -96,6 +120,7 @@ class Tree {
   std::unique_ptr<TSTree, TreeDeleter> tree_;
   std::string_view source_;
   Language language_ = Language::TypeScript;
+  std::unique_ptr<ParentIndex> parents_;
 };
 
 class Parser {
@@ -108,6 +133,9 @@ class Parser {
  private:
   std::unique_ptr<TSParser, ParserDeleter> parser_;
 };
+
+// The public symbol of a named node kind in a grammar (0 when the grammar has no such kind).
+TSSymbol symbol_for_kind(Language language, std::string_view kind);
 
 // The first ERROR or MISSING node in document order, if the tree has any.
 Node first_error(const Node& root);
@@ -155,7 +183,7 @@ void walk(const Node& root, Visit&& visit) {
   } guard{&cursor};
   uint32_t depth = 0;
   for (;;) {
-    Node node(ts_tree_cursor_current_node(&cursor), root.source());
+    Node node = root.at(ts_tree_cursor_current_node(&cursor));
     bool descend = visit(node, depth);
     if (descend && ts_tree_cursor_goto_first_child(&cursor)) {
       ++depth;
