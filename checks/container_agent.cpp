@@ -28,7 +28,8 @@ std::string lower(std::string_view s) {
 }
 
 // The callback request, or a FAIL naming why there is none.
-const CallbackRequest* callback(const CheckContext& ctx, Outcome& failure, const FileModel** model) {
+const CallbackRequest* callback(const CheckContext& ctx, Outcome& failure,
+                                const FileModel** model) {
   const FileModel* m = ctx.file(Role::Agent, failure);
   *model = m;
   if (!m) return nullptr;
@@ -41,8 +42,9 @@ const CallbackRequest* callback(const CheckContext& ctx, Outcome& failure, const
 }
 
 std::string api_name(const CallbackRequest& r) {
-  return r.api == CallbackRequest::Api::Fetch ? "fetch()"
-                                              : fmt::format("{}()", snippet(r.call.field("function"), 40));
+  return r.api == CallbackRequest::Api::Fetch
+             ? "fetch()"
+             : fmt::format("{}()", snippet(r.call.field("function"), 40));
 }
 
 // -- agent.env-read -------------------------------------------------------------------------------
@@ -84,16 +86,18 @@ Outcome agent_callback_post(const CheckContext& ctx) {
   std::vector<std::string> problems;
   if (!r->url_from_callback) {
     const EnvRead* read = env.first(kCallbackUrl);
-    problems.push_back(fmt::format(
-        "its URL {} does not derive from process.env.{}{}", code(r->url, 60), kCallbackUrl,
-        read ? fmt::format(" (read at line {})", read->location.line) : std::string(", which is never read")));
+    problems.push_back(fmt::format("its URL {} does not derive from process.env.{}{}",
+                                   code(r->url, 60), kCallbackUrl,
+                                   read ? fmt::format(" (read at line {})", read->location.line)
+                                        : std::string(", which is never read")));
   }
   if (!r->method || *r->method != "POST") {
     if (r->method_node.null())
       problems.push_back("no method is given, so it is a GET");
     else
-      problems.push_back(fmt::format("method is {}", r->method ? "'" + *r->method + "'"
-                                                               : code(r->method_node, 40) + " (not a constant)"));
+      problems.push_back(
+          fmt::format("method is {}", r->method ? "'" + *r->method + "'"
+                                                : code(r->method_node, 40) + " (not a constant)"));
     if (!r->method_node.null()) at = m->location(r->method_node);
   }
   if (r->authorization.null()) {
@@ -111,20 +115,24 @@ Outcome agent_callback_post(const CheckContext& ctx) {
     }
   }
   std::vector<Evidence> ev = {{r->location, "callback request"}};
-  if (!r->authorization.null()) ev.push_back({m->location(r->authorization), "Authorization header"});
+  if (!r->authorization.null())
+    ev.push_back({m->location(r->authorization), "Authorization header"});
   if (!problems.empty()) {
     Node err = m->error_within(r->call);
-    std::string note = err.null() ? std::string{} : fmt::format(" (a parse error at line {} inside it)", err.line());
-    return Outcome::fail(at, fmt::format("{} at line {}: {}{}", api, r->location.line,
-                                         fmt::join(problems, "; "), note),
-                         ev);
+    std::string note = err.null()
+                           ? std::string{}
+                           : fmt::format(" (a parse error at line {} inside it)", err.line());
+    return Outcome::fail(
+        at,
+        fmt::format("{} at line {}: {}{}", api, r->location.line, fmt::join(problems, "; "), note),
+        ev);
   }
-  return Outcome::pass(r->location,
-                       fmt::format("{} POST to the VF_CALLBACK_URL value (line {}) with Authorization "
-                                   "{} (line {})",
-                                   api, r->location.line, code(r->authorization, 50),
-                                   r->authorization.line()),
-                       ev);
+  return Outcome::pass(
+      r->location,
+      fmt::format("{} POST to the VF_CALLBACK_URL value (line {}) with Authorization "
+                  "{} (line {})",
+                  api, r->location.line, code(r->authorization, 50), r->authorization.line()),
+      ev);
 }
 
 // -- agent.ndjson ---------------------------------------------------------------------------------
@@ -149,8 +157,10 @@ std::string template_tail(const FileModel& m, const Node& t) {
   std::string tail;
   for (uint32_t i = 0; i < t.child_count(); ++i) {
     Node c = t.child(i);
-    if (c.is("template_substitution")) tail.clear();
-    else if (c.is("string_fragment")) tail += c.text();
+    if (c.is("template_substitution"))
+      tail.clear();
+    else if (c.is("string_fragment"))
+      tail += c.text();
     else if (c.is("escape_sequence")) {
       std::string_view e = c.text();
       tail += e == "\\n" ? std::string("\n") : std::string(e);
@@ -270,9 +280,10 @@ Outcome agent_ndjson(const CheckContext& ctx) {
     if (r->is_stream(*m, FileModel::callee_object(call))) writes.push_back(call);
   }
   if (writes.empty())
-    return Outcome::fail(r->location, fmt::format("nothing is written to the callback stream of the "
-                                                  "{} at line {}{}",
-                                                  api_name(*r), r->location.line, ctx.parse_note(*m)));
+    return Outcome::fail(r->location,
+                         fmt::format("nothing is written to the callback stream of the "
+                                     "{} at line {}{}",
+                                     api_name(*r), r->location.line, ctx.parse_note(*m)));
   Node ndjson, bare;
   for (const Node& w : writes) {
     auto args = FileModel::arguments(w);
@@ -296,10 +307,10 @@ Outcome agent_ndjson(const CheckContext& ctx) {
                                      "stream; writes found: {}",
                                      fmt::join(list, ", ")));
   }
-  return Outcome::pass(m->location(ndjson),
-                       fmt::format("{} (line {}) on the callback stream", code(ndjson, 70),
-                                   ndjson.line()),
-                       {{m->location(ndjson), "NDJSON write"}, {r->location, "callback request"}});
+  return Outcome::pass(
+      m->location(ndjson),
+      fmt::format("{} (line {}) on the callback stream", code(ndjson, 70), ndjson.line()),
+      {{m->location(ndjson), "NDJSON write"}, {r->location, "callback request"}});
 }
 
 // -- agent.oauth-betas ----------------------------------------------------------------------------
@@ -330,11 +341,11 @@ std::vector<Node> decided_by(const FileModel& m, const Node& test, int depth = 0
     Node p = cur.parent();
     std::string_view k = p.kind();
     if (k == "parenthesized_expression" || k == "unary_expression" ||
-        (k == "binary_expression" && (p.field("operator").kind() == "&&" ||
-                                      p.field("operator").kind() == "||" ||
-                                      p.field("operator").kind() == "===" ||
-                                      p.field("operator").kind() == "!=="))) {
-      if (k == "binary_expression" && p.field("operator").kind() == "&&" && p.field("left") == cur) {
+        (k == "binary_expression" &&
+         (p.field("operator").kind() == "&&" || p.field("operator").kind() == "||" ||
+          p.field("operator").kind() == "===" || p.field("operator").kind() == "!=="))) {
+      if (k == "binary_expression" && p.field("operator").kind() == "&&" &&
+          p.field("left") == cur) {
         out.push_back(p);  // `isOauth && …` / `!isOauth && { betas }`
       }
       cur = p;
@@ -423,7 +434,8 @@ Outcome agent_oauth_betas(const CheckContext& ctx) {
     auto prefix = prefix_test(*m, call, &subject);
     if (!prefix) continue;
     if (prefix->rfind(kOauthPrefix, 0) != 0) {
-      if (std::string(kOauthPrefix).rfind(*prefix, 0) == 0 && prefix->size() >= 3 && weak_test.null()) {
+      if (std::string(kOauthPrefix).rfind(*prefix, 0) == 0 && prefix->size() >= 3 &&
+          weak_test.null()) {
         weak_test = call;
         weak_prefix = *prefix;
       }
@@ -431,12 +443,11 @@ Outcome agent_oauth_betas(const CheckContext& ctx) {
     }
     for (const Node& construct : decided_by(*m, call)) {
       if (!decides_betas(*m, construct)) continue;
-      return Outcome::pass(m->location(call),
-                           fmt::format("{} (line {}) decides betas ({} at line {})",
-                                       code(call, 60), call.line(),
-                                       construct.is("if_statement") ? "if" : "conditional",
-                                       construct.line()),
-                           {{m->location(call), "prefix test"}, {m->location(construct), "betas choice"}});
+      return Outcome::pass(
+          m->location(call),
+          fmt::format("{} (line {}) decides betas ({} at line {})", code(call, 60), call.line(),
+                      construct.is("if_statement") ? "if" : "conditional", construct.line()),
+          {{m->location(call), "prefix test"}, {m->location(construct), "betas choice"}});
     }
     if (undecided.null()) undecided = call;
   }
@@ -454,8 +465,8 @@ Outcome agent_oauth_betas(const CheckContext& ctx) {
     if (c.conditions.empty()) continue;
     Node cond = c.conditions.front();
     Node test = FileModel::strip(cond.is("if_statement") ? cond.field("condition") : cond);
-    instead = fmt::format("; betas are set at line {} under {} (line {})", a.line(),
-                          code(test, 50), test.line());
+    instead = fmt::format("; betas are set at line {} under {} (line {})", a.line(), code(test, 50),
+                          test.line());
     instead_at = m->location(test);
     break;
   }
@@ -467,14 +478,13 @@ Outcome agent_oauth_betas(const CheckContext& ctx) {
       }
   }
   if (!weak_test.null())
-    return Outcome::fail(m->location(weak_test),
-                         fmt::format("{} (line {}) tests the prefix '{}', which API keys share; "
-                                     "expected '{}' or longer{}",
-                                     code(weak_test, 60), weak_test.line(), weak_prefix,
-                                     kOauthPrefix, instead));
-  return Outcome::fail(instead_at,
-                       fmt::format("no startsWith('{}') test on the OAuth token{}{}", kOauthPrefix,
-                                   instead, ctx.parse_note(*m)));
+    return Outcome::fail(
+        m->location(weak_test),
+        fmt::format("{} (line {}) tests the prefix '{}', which API keys share; "
+                    "expected '{}' or longer",
+                    code(weak_test, 60), weak_test.line(), weak_prefix, kOauthPrefix));
+  return Outcome::fail(instead_at, fmt::format("no startsWith('{}') test on the OAuth token{}{}",
+                                               kOauthPrefix, instead, ctx.parse_note(*m)));
 }
 
 // -- agent.close-stream ---------------------------------------------------------------------------
@@ -520,25 +530,64 @@ bool in_completion_callback(const FileModel& m, const Node& n) {
   return false;
 }
 
-// The work before the close in its function: an await, a loop, or a write to the stream.
-Node work_before(const FileModel& m, const CallbackRequest& r, const Node& close) {
-  const Function* f = m.enclosing_function(close);
-  Node body = f ? f->body : m.root();
-  Node last;
-  auto consider = [&](const Node& n) {
-    if (n.start_byte() >= close.start_byte() || n.contains(close)) return;
-    if (m.enclosing_function(n) != f) return;
-    if (last.null() || n.start_byte() > last.start_byte()) last = n;
-  };
-  for (const Node& a : m.nodes_in("await_expression", body)) consider(a);
-  for (std::string_view k : {"for_statement", "for_in_statement", "while_statement", "do_statement"})
-    for (const Node& l : m.nodes_in(k, body)) consider(l);
-  for (const Node& c : m.nodes_in("call_expression", body)) {
+// Whether a function writes to the callback stream: directly, or through a function it calls
+// (two levels), as `emit(event)` does.
+bool writes_stream(const FileModel& m, const CallbackRequest& r, const Function& f, int depth = 0) {
+  if (f.body.null()) return false;
+  for (const Node& c : m.nodes_in("call_expression", f.body)) {
     std::string_view name = FileModel::callee_name(c);
     if ((name == "write" || name == "enqueue") && r.is_stream(m, FileModel::callee_object(c)))
-      consider(c);
+      return true;
+    if (depth >= 2) continue;
+    const Function* g = m.function_at(FileModel::strip(c.field("function")));
+    if (!g) g = m.callee_function(c);
+    if (g && g != &f && writes_stream(m, r, *g, depth + 1)) return true;
   }
-  return last;
+  return false;
+}
+
+// A call that sends events: a stream write, a call of a function that writes, or a call that
+// hands such a function on (`runAgent(prompt, emit)`).
+bool is_work_call(const FileModel& m, const CallbackRequest& r, const Node& c) {
+  std::string_view name = FileModel::callee_name(c);
+  if ((name == "write" || name == "enqueue") && r.is_stream(m, FileModel::callee_object(c)))
+    return true;
+  const Function* g = m.function_at(FileModel::strip(c.field("function")));
+  if (!g) g = m.callee_function(c);
+  if (g && writes_stream(m, r, *g)) return true;
+  for (const Node& a : FileModel::arguments(c))
+    if (const Function* h = m.function_at(a); h && writes_stream(m, r, *h)) return true;
+  return false;
+}
+
+// The agent's work around a close in the same function: the last await, loop or event-sending
+// call before it, and the first event-sending call after it.
+struct WorkAround {
+  Node before;
+  Node after;
+};
+
+WorkAround work_around(const FileModel& m, const CallbackRequest& r, const Node& close) {
+  const Function* f = m.enclosing_function(close);
+  Node body = f ? f->body : m.root();
+  WorkAround w;
+  auto own = [&](const Node& n) { return m.enclosing_function(n) == f && !n.contains(close); };
+  auto before = [&](const Node& n) {
+    if (n.start_byte() >= close.start_byte() || !own(n)) return;
+    if (w.before.null() || n.start_byte() > w.before.start_byte()) w.before = n;
+  };
+  for (const Node& a : m.nodes_in("await_expression", body)) before(a);
+  for (std::string_view k :
+       {"for_statement", "for_in_statement", "while_statement", "do_statement"})
+    for (const Node& l : m.nodes_in(k, body)) before(l);
+  for (const Node& c : m.nodes_in("call_expression", body)) {
+    if (c == close || !own(c) || !is_work_call(m, r, c)) continue;
+    if (c.start_byte() < close.start_byte())
+      before(c);
+    else if (w.after.null())
+      w.after = c;
+  }
+  return w;
 }
 
 Outcome agent_close_stream(const CheckContext& ctx) {
@@ -563,32 +612,42 @@ Outcome agent_close_stream(const CheckContext& ctx) {
                          fmt::format("the callback stream of the {} at line {} is never ended (no "
                                      "{}), so the Worker never sees the end of the body{}",
                                      api_name(*r), r->location.line, want, ctx.parse_note(*m)));
-  Node early, error_only;
+  Node early, early_work, error_only;
   for (const Node& c : closes) {
     ControlContext cc = m->context(c);
-    std::vector<Evidence> ev = {{m->location(c), "closes the stream"}, {r->location, "callback request"}};
+    std::vector<Evidence> ev = {{m->location(c), "closes the stream"},
+                                {r->location, "callback request"}};
     if (cc.in_finally())
       return Outcome::pass(m->location(c),
-                           fmt::format("{} (line {}) in a finally block", code(c, 50), c.line()), ev);
+                           fmt::format("{} (line {}) in a finally block", code(c, 50), c.line()),
+                           ev);
     if (on_error_path(*m, c)) {
       if (error_only.null()) error_only = c;
       continue;
     }
     if (in_completion_callback(*m, c))
-      return Outcome::pass(m->location(c),
-                           fmt::format("{} (line {}) in a completion callback", code(c, 50),
-                                       c.line()),
-                           ev);
-    Node work = work_before(*m, *r, c);
-    if (work.null()) {
-      if (early.null()) early = c;
+      return Outcome::pass(
+          m->location(c),
+          fmt::format("{} (line {}) in a completion callback", code(c, 50), c.line()), ev);
+    WorkAround work = work_around(*m, *r, c);
+    if (work.before.null() || !work.after.null()) {
+      if (early.null()) {
+        early = c;
+        early_work = work.after;
+      }
       continue;
     }
     return Outcome::pass(m->location(c),
-                         fmt::format("{} (line {}) after the agent's work (line {})",
-                                     code(c, 50), c.line(), work.line()),
+                         fmt::format("{} (line {}) after the agent's work (line {})", code(c, 50),
+                                     c.line(), work.before.line()),
                          ev);
   }
+  if (!early.null() && !early_work.null())
+    return Outcome::fail(
+        m->location(early),
+        fmt::format("{} (line {}) ends the callback stream before the agent's "
+                    "work: {} (line {}) still sends events",
+                    code(early, 50), early.line(), code(early_work, 50), early_work.line()));
   if (!early.null())
     return Outcome::fail(m->location(early),
                          fmt::format("{} (line {}) ends the callback stream before any work (no "
@@ -616,13 +675,15 @@ void register_agent_checks(Registry& r) {
   r.add({.id = "agent.callback-post",
          .group = Group::Agent,
          .title = "POSTs to the callback URL with Authorization: Bearer {jwt}",
-         .expected = "fetch(url, { method: 'POST', headers: { Authorization: `Bearer ${jwt}` } }) or "
-                     "http(s).request with the same, url from VF_CALLBACK_URL, jwt from VF_STREAM_JWT",
+         .expected =
+             "fetch(url, { method: 'POST', headers: { Authorization: `Bearer ${jwt}` } }) or "
+             "http(s).request with the same, url from VF_CALLBACK_URL, jwt from VF_STREAM_JWT",
          .role = Role::Agent,
-         .passes_when = "a fetch / http(s).request call with method POST whose URL derives from the "
-                        "VF_CALLBACK_URL read and whose Authorization header is `Bearer ` + a value "
-                        "derived from the VF_STREAM_JWT read (through bindings, new URL(…), options "
-                        "objects in consts, same-file helpers)",
+         .passes_when =
+             "a fetch / http(s).request call with method POST whose URL derives from the "
+             "VF_CALLBACK_URL read and whose Authorization header is `Bearer ` + a value "
+             "derived from the VF_STREAM_JWT read (through bindings, new URL(…), options "
+             "objects in consts, same-file helpers)",
          .fails_when = "no request; hard-coded URL; PUT or no method; no Authorization header; the "
                        "bare token without `Bearer `",
          .config_keys = {"roles.agent"},
@@ -630,8 +691,9 @@ void register_agent_checks(Registry& r) {
   r.add({.id = "agent.ndjson",
          .group = Group::Agent,
          .title = "streams NDJSON (JSON.stringify(event) + '\\n')",
-         .expected = "a write/enqueue of JSON.stringify(x) + '\\n' (or `${JSON.stringify(x)}\\n`) on "
-                     "the callback stream",
+         .expected =
+             "a write/enqueue of JSON.stringify(x) + '\\n' (or `${JSON.stringify(x)}\\n`) on "
+             "the callback stream",
          .role = Role::Agent,
          .passes_when = "req.write / writer.write / controller.enqueue on the callback request's "
                         "stream (also through a helper, possibly encoder.encode(…)) of JSON plus a "
@@ -642,8 +704,9 @@ void register_agent_checks(Registry& r) {
   r.add({.id = "agent.oauth-betas",
          .group = Group::Agent,
          .title = "detects sk-ant-oat prefix to skip betas",
-         .expected = "a startsWith('sk-ant-oat') test on the OAuth token that decides whether betas "
-                     "are set",
+         .expected =
+             "a startsWith('sk-ant-oat') test on the OAuth token that decides whether betas "
+             "are set",
          .role = Role::Agent,
          .passes_when = "startsWith('sk-ant-oat…') (or /^sk-ant-oat/.test) in the condition of an "
                         "if / ternary (directly or through a const) whose branches set a betas "
@@ -652,18 +715,21 @@ void register_agent_checks(Registry& r) {
                        "about betas",
          .config_keys = {"roles.agent"},
          .run = agent_oauth_betas});
-  r.add({.id = "agent.close-stream",
-         .group = Group::Agent,
-         .title = "closes the POST stream when the agent completes",
-         .expected = ".end() / .close() on the callback request or stream writer on the completion "
-                     "path",
-         .role = Role::Agent,
-         .passes_when = "an end/close on the callback stream in a finally, in a .then/.finally "
-                        "continuation, or after the agent's work (an await, loop or write) outside "
-                        "catch blocks and error handlers",
-         .fails_when = "never ended; ended only in catch / on('error'); ended before any work",
-         .config_keys = {"roles.agent"},
-         .run = agent_close_stream});
+  r.add(
+      {.id = "agent.close-stream",
+       .group = Group::Agent,
+       .title = "closes the POST stream when the agent completes",
+       .expected = ".end() / .close() on the callback request or stream writer on the completion "
+                   "path",
+       .role = Role::Agent,
+       .passes_when = "an end/close on the callback stream in a finally, in a .then/.finally "
+                      "continuation, or after the agent's work (an await, loop or event-sending "
+                      "call before it and no event-sending call after it in its function) outside "
+                      "catch blocks and error handlers",
+       .fails_when = "never ended; ended only in catch / on('error'); ended before the calls that "
+                     "send events",
+       .config_keys = {"roles.agent"},
+       .run = agent_close_stream});
 }
 
 }  // namespace v15

@@ -103,7 +103,8 @@ class Image {
           stage_names_[lower(words.back())] = ins.stage;
       } else if (ins.keyword == "WORKDIR") {
         std::string dir = ins.arguments;
-        if (dir.size() >= 2 && (dir.front() == '"' || dir.front() == '\'') && dir.back() == dir.front())
+        if (dir.size() >= 2 && (dir.front() == '"' || dir.front() == '\'') &&
+            dir.back() == dir.front())
           dir = dir.substr(1, dir.size() - 2);
         workdir = join_path(workdir, dir);
       }
@@ -258,7 +259,8 @@ std::string shorten(std::string_view line, std::size_t max = 60) {
   return out;
 }
 
-LineDiff diff_lines(const std::vector<std::string_view>& a, const std::vector<std::string_view>& b) {
+LineDiff diff_lines(const std::vector<std::string_view>& a,
+                    const std::vector<std::string_view>& b) {
   LineDiff d;
   std::size_t p = 0;
   while (p < a.size() && p < b.size() && a[p] == b[p]) ++p;
@@ -279,7 +281,8 @@ LineDiff diff_lines(const std::vector<std::string_view>& a, const std::vector<st
     auto at = [&](std::size_t i, std::size_t j) -> uint32_t& { return lcs[i * (m + 1) + j]; };
     for (std::size_t i = n; i-- > 0;)
       for (std::size_t j = m; j-- > 0;)
-        at(i, j) = a[p + i] == b[p + j] ? at(i + 1, j + 1) + 1 : std::max(at(i + 1, j), at(i, j + 1));
+        at(i, j) =
+            a[p + i] == b[p + j] ? at(i + 1, j + 1) + 1 : std::max(at(i + 1, j), at(i, j + 1));
     std::size_t i = 0, j = 0;
     while (i < n || j < m) {
       if (i < n && j < m && a[p + i] == b[p + j]) {
@@ -367,11 +370,12 @@ Outcome compare_heredoc(const CheckContext& ctx, const ImageWrite& w, const std:
   std::vector<Evidence> ev = base_ev;
   ev.push_back({p.location(Role::Dockerfile, h.line), "heredoc writing the agent"});
   if (h.append)
-    return Outcome::fail(p.location(Role::Dockerfile, h.line),
-                         fmt::format("the heredoc at {}:{} appends (>>) to {}{}, so the file is not "
-                                     "exactly its body",
-                                     dpath, h.line, image_path, via),
-                         ev);
+    return Outcome::fail(
+        p.location(Role::Dockerfile, h.line),
+        fmt::format("the heredoc at {}:{} appends (>>) to {}{}, so the file is not "
+                    "exactly its body",
+                    dpath, h.line, image_path, via),
+        ev);
   bool shell = w.instruction && w.instruction->keyword == "RUN";
   if (!h.quoted)
     if (auto i = expanded_line(h, shell))
@@ -404,12 +408,13 @@ Outcome compare_heredoc(const CheckContext& ctx, const ImageWrite& w, const std:
   ev.push_back({p.location(Role::Dockerfile, at), "first differing line in the heredoc"});
   Location agent_at{agent.path, static_cast<int>(d.first + 1), 0};
   ev.push_back(Evidence{agent_at, "first differing line in the agent"});
-  return Outcome::fail(p.location(Role::Dockerfile, at),
-                       fmt::format("the heredoc at {}:{} ({}{}) differs from {}: first at {} vs {}; "
-                                   "{} {}; first hunk (- Dockerfile, + agent): {}",
-                                   dpath, h.line, image_path, via, agent.path, dline, aline,
-                                   d.differing, d.differing == 1 ? "line differs" : "lines differ", hunk),
-                       ev);
+  return Outcome::fail(
+      p.location(Role::Dockerfile, at),
+      fmt::format("the heredoc at {}:{} ({}{}) differs from {}: first at {} vs {}; "
+                  "{} {}; first hunk (- Dockerfile, + agent): {}",
+                  dpath, h.line, image_path, via, agent.path, dline, aline, d.differing,
+                  d.differing == 1 ? "line differs" : "lines differ", hunk),
+      ev);
 }
 
 // Where the Dockerfile puts the agent instead (for a FAIL's Found), and the line doing it.
@@ -431,7 +436,8 @@ std::pair<std::string, int> agent_elsewhere(const CheckContext& ctx, const Image
                           p.source(Role::Dockerfile).path, c.line),
               c.line};
   }
-  return {fmt::format("the Dockerfile neither writes the agent with a heredoc nor COPYs {}", agent_path),
+  return {fmt::format("the Dockerfile neither writes the agent with a heredoc nor COPYs {}",
+                      agent_path),
           1};
 }
 
@@ -444,13 +450,11 @@ Outcome docker_agent_sync(const CheckContext& ctx) {
   if (!agent.ok()) return ctx.fail_in(Role::Agent, p.unavailable(Role::Agent));
   const StartProcessEnv& spe = p.start_process_env();
   if (spe.script_path.empty()) {
-    std::string why = spe.call.null()
-                          ? spe.problem
-                          : spe.command_text
-                                ? fmt::format("its command `{}` names no .js script",
-                                              *spe.command_text)
-                                : fmt::format("its command `{}` is not a constant",
-                                              snippet(spe.command, 60));
+    std::string why =
+        spe.call.null() ? spe.problem
+        : spe.command_text
+            ? fmt::format("its command `{}` names no .js script", *spe.command_text)
+            : fmt::format("its command `{}` is not a constant", snippet(spe.command, 60));
     Location at = spe.location.known() ? spe.location : p.location(Role::DurableObject, 1);
     return Outcome::fail(at, fmt::format("cannot determine the script startProcess runs: {}", why));
   }
@@ -480,12 +484,12 @@ Outcome docker_agent_sync(const CheckContext& ctx) {
     auto from_stage = image.stage_named(w->from);
     if (!from_stage) {
       ev.push_back({p.location(Role::Dockerfile, w->line), "COPY --from"});
-      return Outcome::fail(p.location(Role::Dockerfile, w->line),
-                           fmt::format("{}:{} copies {} from image {}, which this tool cannot "
-                                       "compare with {}",
-                                       p.source(Role::Dockerfile).path, w->line, target, w->from,
-                                       agent.path),
-                           ev);
+      return Outcome::fail(
+          p.location(Role::Dockerfile, w->line),
+          fmt::format("{}:{} copies {} from image {}, which this tool cannot "
+                      "compare with {}",
+                      p.source(Role::Dockerfile).path, w->line, target, w->from, agent.path),
+          ev);
     }
     ev.push_back({p.location(Role::Dockerfile, w->line), "COPY --from"});
     via += fmt::format(", copied from stage {} at line {}", w->from, w->line);
@@ -512,11 +516,11 @@ Outcome docker_agent_sync(const CheckContext& ctx) {
                                      p.source(Role::Dockerfile).path, w->line, w->source, target,
                                      via, agent_path, runs),
                          ev);
-  return Outcome::pass(p.location(Role::Dockerfile, w->line),
-                       fmt::format("{} {} copies {} to {}{} (in sync by construction); {}",
-                                   w->instruction->keyword, where(p.location(Role::Dockerfile, w->line)),
-                                   agent_path, target, via, runs),
-                       ev);
+  return Outcome::pass(
+      p.location(Role::Dockerfile, w->line),
+      fmt::format("{} {} copies {} to {}{} (in sync by construction); {}", w->instruction->keyword,
+                  where(p.location(Role::Dockerfile, w->line)), agent_path, target, via, runs),
+      ev);
 }
 
 // -- docker.env-names -----------------------------------------------------------------------------
@@ -536,8 +540,8 @@ Outcome docker_env_names(const CheckContext& ctx) {
   Node err = agent->first_error();
   if (!err.null())
     return Outcome::fail(agent->location(err),
-                         fmt::format("a parse error at line {} in {} may hide env reads", err.line(),
-                                     agent->path()));
+                         fmt::format("a parse error at line {} in {} may hide env reads",
+                                     err.line(), agent->path()));
   const StartProcessEnv& spe = p.start_process_env();
   if (!spe.found()) {
     if (!p.file(Role::DurableObject)) return ctx.fail_in(Role::DurableObject, spe.problem);
@@ -551,8 +555,9 @@ Outcome docker_env_names(const CheckContext& ctx) {
   std::string spreads;
   for (const Node& s : spe.spreads) spreads += (spreads.empty() ? "" : ", ") + snippet(s, 40);
   std::string spread_note =
-      spreads.empty() ? std::string{}
-                      : fmt::format(" (the env also spreads {}, which this tool cannot see into)", spreads);
+      spreads.empty()
+          ? std::string{}
+          : fmt::format(" (the env also spreads {}, which this tool cannot see into)", spreads);
   // set by the DO, never read
   std::vector<std::string> seen;
   for (const EnvEntry& e : spe.entries) {
@@ -580,13 +585,14 @@ Outcome docker_env_names(const CheckContext& ctx) {
     if (const df::Dockerfile* d = p.docker())
       for (const df::EnvPair& pair : d->env())
         if (pair.name == r.name)
-          docker_env = fmt::format("; the Dockerfile's ENV {} ({}:{}) does not reach the agent: "
-                                   "startProcess env replaces the container's",
-                                   r.name, p.source(Role::Dockerfile).path, pair.line);
-    problems.push_back(fmt::format("{}: read by the agent ({}) without a default, never set by "
-                                   "startProcess env ({}){}{}",
-                                   r.name, where(req->location), where(spe.location), docker_env,
-                                   spread_note));
+          docker_env = fmt::format(
+              "; the Dockerfile's ENV {} ({}:{}) does not reach the agent: "
+              "startProcess env replaces the container's",
+              r.name, p.source(Role::Dockerfile).path, pair.line);
+    problems.push_back(
+        fmt::format("{}: read by the agent ({}) without a default, never set by "
+                    "startProcess env ({}){}{}",
+                    r.name, where(req->location), where(spe.location), docker_env, spread_note));
     ev.push_back({req->location, fmt::format("reads {}", r.name)});
     if (!first_problem.known()) first_problem = req->location;
   }
@@ -599,50 +605,56 @@ Outcome docker_env_names(const CheckContext& ctx) {
                                   where(req->location)));
   }
   if (!env.dynamic_reads.empty())
-    notes.push_back(fmt::format("the agent also reads process.env[…] at line {}, which this tool "
-                                "cannot name",
-                                env.dynamic_reads.front().line()));
-  std::string note_text = notes.empty() ? std::string{} : fmt::format("; notes: {}", fmt::join(notes, "; "));
+    notes.push_back(
+        fmt::format("the agent also reads process.env[…] at line {}, which this tool "
+                    "cannot name",
+                    env.dynamic_reads.front().line()));
+  std::string note_text =
+      notes.empty() ? std::string{} : fmt::format("; notes: {}", fmt::join(notes, "; "));
   if (!problems.empty())
-    return Outcome::fail(first_problem, fmt::format("{}{}", fmt::join(problems, "; "), note_text), ev);
+    return Outcome::fail(first_problem, fmt::format("{}{}", fmt::join(problems, "; "), note_text),
+                         ev);
   std::size_t set = seen.size();
-  return Outcome::pass(spe.location,
-                       fmt::format("the {} {} keys startProcess env sets ({}) are read by the agent, "
-                                   "and every one it requires is set{}",
-                                   set, fmt::join(cfg.env_prefixes, "/"), where(spe.location),
-                                   note_text),
-                       ev);
+  return Outcome::pass(
+      spe.location,
+      fmt::format("the {} {} keys startProcess env sets ({}) are read by the agent, "
+                  "and every one it requires is set{}",
+                  set, fmt::join(cfg.env_prefixes, "/"), where(spe.location), note_text),
+      ev);
 }
 
 }  // namespace
 
 void register_docker_checks(Registry& r) {
-  r.add({.id = "docker.agent-sync",
-         .group = Group::Docker,
-         .title = "image's claude-agent.js matches the source file",
-         .expected = "a RUN heredoc whose body equals the agent file (line endings normalised), or a "
-                     "COPY/ADD of the agent file, at the path the DO's startProcess command runs",
-         .role = Role::Dockerfile,
-         .passes_when = "the last instruction of the final stage that writes the startProcess "
-                        "script path is a quoted heredoc identical to the agent file (CRLF = LF, "
-                        "<<- tabs stripped), or a COPY/ADD of the agent file from the build context "
-                        "(also through COPY --from another stage)",
-         .fails_when = "a heredoc line differs (Found gives the first differing line in both files, "
-                       "the count and the first hunk); the heredoc or COPY targets another path; "
-                       "nothing writes the script; an unquoted delimiter that expands $ or `; a "
-                       "Dockerfile parse error; the startProcess script cannot be determined",
-         .config_keys = {"roles.dockerfile", "roles.agent", "roles.do"},
-         .run = docker_agent_sync});
+  r.add(
+      {.id = "docker.agent-sync",
+       .group = Group::Docker,
+       .title = "image's claude-agent.js matches the source file",
+       .expected = "a RUN heredoc whose body equals the agent file (line endings normalised), or a "
+                   "COPY/ADD of the agent file, at the path the DO's startProcess command runs",
+       .role = Role::Dockerfile,
+       .passes_when = "the last instruction of the final stage that writes the startProcess "
+                      "script path is a quoted heredoc identical to the agent file (CRLF = LF, "
+                      "<<- tabs stripped), or a COPY/ADD of the agent file from the build context "
+                      "(also through COPY --from another stage)",
+       .fails_when = "a heredoc line differs (Found gives the first differing line in both files, "
+                     "the count and the first hunk); the heredoc or COPY targets another path; "
+                     "nothing writes the script; an unquoted delimiter that expands $ or `; a "
+                     "Dockerfile parse error; the startProcess script cannot be determined",
+       .config_keys = {"roles.dockerfile", "roles.agent", "roles.do"},
+       .run = docker_agent_sync});
   r.add({.id = "docker.env-names",
          .group = Group::Docker,
          .title = "env var names match between DO startProcess env and agent",
-         .expected = "every VF_* key the startProcess env sets is read by the agent, and every VF_* "
-                     "name the agent requires (no default) is set by that env",
+         .expected =
+             "every VF_* key the startProcess env sets is read by the agent, and every VF_* "
+             "name the agent requires (no default) is set by that env",
          .role = Role::Dockerfile,
-         .passes_when = "the prefixed keys of the startProcess env and the agent's process.env reads "
-                        "match; names the agent reads with a ||/?? default or only behind a "
-                        "presence test may be unset (listed as notes). Dockerfile ENV does not count: "
-                        "startProcess env replaces the container's",
+         .passes_when =
+             "the prefixed keys of the startProcess env and the agent's process.env reads "
+             "match; names the agent reads with a ||/?? default or only behind a "
+             "presence test may be unset (listed as notes). Dockerfile ENV does not count: "
+             "startProcess env replaces the container's",
          .fails_when = "a VF_ key set but never read; a VF_ name read without a default but never "
                        "set (also when only a Dockerfile ENV sets it)",
          .config_keys = {"envPrefixes", "envIgnore", "roles.agent", "roles.do"},

@@ -93,11 +93,12 @@ bool carries_request(const FileModel& m, const Function& fetch, const Node& expr
 
 Outcome fetch_routes_to(const CheckContext& ctx, std::string_view path, std::string_view target) {
   Outcome failure;
-  auto scope = ctx.do_method("fetch", failure);
+  // A parse error in a handler fetch calls is that handler's problem, not the router's.
+  auto scope = ctx.do_method("fetch", failure, false);
   if (!scope) return failure;
   const FileModel& m = *scope->model;
   const std::string& cls = ctx.config().class_name;
-  auto routes = fetch_routes(m, scope->region);
+  auto routes = fetch_routes(m, m.region(*scope->function));
   std::vector<const Route*> same_path;
   for (const Route* r : routes)
     if (r->path == path) same_path.push_back(r);
@@ -130,15 +131,17 @@ Outcome fetch_routes_to(const CheckContext& ctx, std::string_view path, std::str
       }
       auto args = FileModel::arguments(call);
       if (args.empty() || !carries_request(m, *scope->function, args.front())) {
-        problem = fmt::format("this.{}({}) at line {} is not passed the incoming request", target,
-                              args.empty() ? std::string{} : snippet(args.front(), 40), call.line());
+        problem =
+            fmt::format("this.{}({}) at line {} is not passed the incoming request", target,
+                        args.empty() ? std::string{} : snippet(args.front(), 40), call.line());
         continue;
       }
       if (!m.method(cls, target))
-        return Outcome::fail(m.location(call),
-                             fmt::format("fetch routes POST {} to this.{}() (line {}), but class {} "
-                                         "has no method {}",
-                                         path, target, call.line(), cls, target));
+        return Outcome::fail(
+            m.location(call),
+            fmt::format("fetch routes POST {} to this.{}() (line {}), but class {} "
+                        "has no method {}",
+                        path, target, call.line(), cls, target));
       return Outcome::pass(m.location(call),
                            fmt::format("POST {} (line {}) → {} this.{}({}) (line {})", path,
                                        r->anchor.line(), use.awaited ? "await" : "return", target,
@@ -149,10 +152,11 @@ Outcome fetch_routes_to(const CheckContext& ctx, std::string_view path, std::str
   if (!same_path.empty()) {
     const Route* r = same_path.front();
     if (r->method.empty())
-      return Outcome::fail(m.location(r->anchor),
-                           fmt::format("path {} is tested at line {} without a request.method test, "
-                                       "so any method reaches it",
-                                       path, r->anchor.line()));
+      return Outcome::fail(
+          m.location(r->anchor),
+          fmt::format("path {} is tested at line {} without a request.method test, "
+                      "so any method reaches it",
+                      path, r->anchor.line()));
     return Outcome::fail(m.location(r->anchor),
                          fmt::format("path {} is routed only for {} (line {}), not POST", path,
                                      r->method, r->anchor.line()));
@@ -196,37 +200,40 @@ Outcome fetch_404(const CheckContext& ctx) {
   const FileModel& m = *scope->model;
   Node body = scope->function->body;
   if (!body.is("statement_block"))
-    return Outcome::fail(scope->location(),
-                         fmt::format("fetch() is the expression `{}`: it has no fall-through return "
-                                     "for unknown paths",
-                                     snippet(body, 60)));
+    return Outcome::fail(
+        scope->location(),
+        fmt::format("fetch() is the expression `{}`: it has no fall-through return "
+                    "for unknown paths",
+                    snippet(body, 60)));
   Node last;
   for (const Node& c : body.named_children())
     if (!c.is("comment")) last = c;
-  if (last.null())
-    return Outcome::fail(scope->location(), "fetch() has an empty body");
+  if (last.null()) return Outcome::fail(scope->location(), "fetch() has an empty body");
   Node end = fall_through(last);
   if (end.null())
-    return Outcome::fail(m.location(last),
-                         fmt::format("fetch() ends with the statement at line {} without returning a "
-                                     "response, so unknown paths get no 404",
-                                     last.line()));
+    return Outcome::fail(
+        m.location(last),
+        fmt::format("fetch() ends with the statement at line {} without returning a "
+                    "response, so unknown paths get no 404",
+                    last.line()));
   if (end.is("throw_statement"))
-    return Outcome::fail(m.location(end),
-                         fmt::format("fetch() throws for unknown paths (line {}) instead of returning "
-                                     "a 404 response",
-                                     end.line()));
+    return Outcome::fail(
+        m.location(end),
+        fmt::format("fetch() throws for unknown paths (line {}) instead of returning "
+                    "a 404 response",
+                    end.line()));
   Node value = end.named_child(0);
   if (value.null())
-    return Outcome::fail(m.location(end),
-                         fmt::format("the fall-through `return;` at line {} returns no response",
-                                     end.line()));
+    return Outcome::fail(
+        m.location(end),
+        fmt::format("the fall-through `return;` at line {} returns no response", end.line()));
   auto status = m.response_status(value);
   if (!status)
-    return Outcome::fail(m.location(end),
-                         fmt::format("the fall-through return at line {} returns `{}`, not a Response "
-                                     "with status 404",
-                                     end.line(), snippet(value, 60)));
+    return Outcome::fail(
+        m.location(end),
+        fmt::format("the fall-through return at line {} returns `{}`, not a Response "
+                    "with status 404",
+                    end.line(), snippet(value, 60)));
   if (*status != 404)
     return Outcome::fail(m.location(end),
                          fmt::format("the fall-through return at line {} answers status {}: `{}`",
@@ -280,7 +287,8 @@ void type_fields(const FileModel& m, const Node& type, std::set<std::string>& ou
       type_fields(m, decl.field("body"), out, depth + 1);
     }
     for (const Node& decl : m.nodes("type_alias_declaration"))
-      if (decl.field("name").text() == type.text()) type_fields(m, decl.field("value"), out, depth + 1);
+      if (decl.field("name").text() == type.text())
+        type_fields(m, decl.field("value"), out, depth + 1);
   } else if (k == "generic_type") {
     std::string_view name = type.field("name").text();
     Node args = type.field("type_arguments");
@@ -353,7 +361,8 @@ void binding_uses(const FileModel& m, const Binding& b, BodyUse& use, int depth 
       for (const Binding* r : rests) binding_uses(m, *r, use, depth + 1);
     } else if (p.is("variable_declarator") && p.field("value") == ref &&
                p.field("name").is("identifier")) {
-      if (const Binding* alias = m.resolve(p.field("name"))) binding_uses(m, *alias, use, depth + 1);
+      if (const Binding* alias = m.resolve(p.field("name")))
+        binding_uses(m, *alias, use, depth + 1);
     } else {
       add_whole(id);
     }
@@ -372,8 +381,9 @@ Outcome chat_body_fields(const CheckContext& ctx) {
       break;
     }
   if (parse.null())
-    return Outcome::fail(s->location(), "handleChatHttp never parses the request body with "
-                                        "`await request.json()`");
+    return Outcome::fail(s->location(),
+                         "handleChatHttp never parses the request body with "
+                         "`await request.json()`");
   // types: `as T` / `satisfies T` around it, `json<T>()`, or the declared type of its binding
   std::vector<Node> types;
   if (Node targs = parse.field("type_arguments"); targs.named_child_count())
@@ -381,8 +391,10 @@ Outcome chat_body_fields(const CheckContext& ctx) {
   Node outer = parse;
   for (Node p = parse.parent(); !p.null(); p = outer.parent()) {
     std::string_view k = p.kind();
-    if (k == "as_expression" || k == "satisfies_expression") types.push_back(p.named_child(1));
-    else if (k != "parenthesized_expression" && k != "await_expression" && k != "non_null_expression")
+    if (k == "as_expression" || k == "satisfies_expression")
+      types.push_back(p.named_child(1));
+    else if (k != "parenthesized_expression" && k != "await_expression" &&
+             k != "non_null_expression")
       break;
     outer = p;
   }
@@ -425,8 +437,9 @@ Outcome chat_body_fields(const CheckContext& ctx) {
     how = parts.empty() ? "not read" : join(parts, " and ");
   }
   if (missing.empty())
-    return Outcome::pass(m.location(parse),
-                         fmt::format("request.json() (line {}) {}: all six fields", parse.line(), how));
+    return Outcome::pass(
+        m.location(parse),
+        fmt::format("request.json() (line {}) {}: all six fields", parse.line(), how));
   std::string detail;
   if (!use.read.empty()) {
     std::vector<std::string> uniq;
@@ -451,15 +464,33 @@ Outcome chat_body_fields(const CheckContext& ctx) {
                                    parse.line(), join(missing), detail));
 }
 
-bool is_random_uuid(const FileModel& m, const Origin& o) {
-  if (!o.path.empty()) return false;
-  Node e = FileModel::strip_await(o.expr);
+// `crypto.randomUUID()`, or `randomUUID()` imported from node's crypto module.
+bool is_random_uuid_call(const FileModel& m, const Node& expr) {
+  Node e = FileModel::strip_await(expr);
   if (!e.is("call_expression") || FileModel::callee_name(e) != "randomUUID") return false;
   Node obj = FileModel::callee_object(e);
   if (!obj.null()) return FileModel::last_name(obj) == "crypto";
   Node callee = FileModel::strip(e.field("function"));
   const Binding* b = callee.is("identifier") ? m.resolve(callee) : nullptr;
   return b && (b->import_source == "crypto" || b->import_source == "node:crypto");
+}
+
+// A value that is a fresh UUID: the call itself, or a string built around one (`exec-${uuid}`,
+// 'exec-' + uuid), followed through const bindings. A fallback (`body.id ?? uuid`) is not.
+bool is_uuid_value(const FileModel& m, const Origin& o, int depth = 0) {
+  if (!o.path.empty() || depth > 8) return false;
+  Node e = FileModel::strip_await(o.expr);
+  if (is_random_uuid_call(m, e)) return true;
+  if (e.is("template_string")) {
+    for (const Node& c : e.named_children())
+      if (c.is("template_substitution") && is_uuid_value(m, m.trace(c.named_child(0)), depth + 1))
+        return true;
+    return false;
+  }
+  if (e.is("binary_expression") && e.field("operator").kind() == "+")
+    return is_uuid_value(m, m.trace(e.field("left")), depth + 1) ||
+           is_uuid_value(m, m.trace(e.field("right")), depth + 1);
+  return false;
 }
 
 Outcome chat_execution_id(const CheckContext& ctx) {
@@ -492,26 +523,28 @@ Outcome chat_execution_id(const CheckContext& ctx) {
   if (!chosen->init.null()) values.push_back(chosen->init);
   values.insert(values.end(), chosen->assignments.begin(), chosen->assignments.end());
   if (values.empty())
-    return Outcome::fail(m.location(chosen->name_node),
-                         fmt::format("executionId (line {}) is declared without a value",
-                                     chosen->name_node.line()));
+    return Outcome::fail(
+        m.location(chosen->name_node),
+        fmt::format("executionId (line {}) is declared without a value", chosen->name_node.line()));
   for (const Node& v : values) {
     Origin o = m.trace(v);
     o.path.insert(o.path.end(), chosen->path.begin(), chosen->path.end());
-    if (!is_random_uuid(m, o))
+    if (!is_uuid_value(m, o))
       return Outcome::fail(
-          m.location(v), fmt::format("executionId (line {}) comes from `{}`, not crypto.randomUUID()",
-                                     v.line(), snippet(chosen->path.empty() ? v : chosen->declarator, 60)));
+          m.location(v),
+          fmt::format("executionId (line {}) comes from `{}`, not crypto.randomUUID()", v.line(),
+                      snippet(chosen->path.empty() ? v : chosen->declarator, 60)));
   }
-  return Outcome::pass(m.location(chosen->name_node),
-                       fmt::format("executionId = crypto.randomUUID() (line {})",
-                                   chosen->name_node.line()));
+  return Outcome::pass(
+      m.location(chosen->name_node),
+      fmt::format("executionId = crypto.randomUUID() (line {})", chosen->name_node.line()));
 }
 
 // `userId` itself, `body.userId`, or a value destructured from a `userId` field.
 bool is_user_id(const FileModel& m, const Node& expr) {
   Node s = FileModel::strip(expr);
-  if (s.is("call_expression") && FileModel::callee_name(s) == "trim") s = FileModel::callee_object(s);
+  if (s.is("call_expression") && FileModel::callee_name(s) == "trim")
+    s = FileModel::callee_object(s);
   if (s.is("member_expression")) return FileModel::last_name(s) == "userId";
   if (!s.is("identifier")) return false;
   if (s.text() == "userId") return true;
@@ -552,7 +585,8 @@ bool tests_user_empty(const FileModel& m, const Node& cond, int depth = 0) {
     Node sa = FileModel::strip(l);
     auto n = m.fold_number(r);
     if (sa.is("member_expression") && FileModel::last_name(sa) == "length" &&
-        is_user_id(m, sa.field("object")) && n && ((op == "<" && *n == 1) || (op == "<=" && *n == 0)))
+        is_user_id(m, sa.field("object")) && n &&
+        ((op == "<" && *n == 1) || (op == "<=" && *n == 0)))
       return true;
   }
   return false;
@@ -579,35 +613,37 @@ Outcome chat_user_guard(const CheckContext& ctx) {
   const FileModel& m = s->model();
   const Region& region = s->method.region;
   const ChatBridge& bridge = *s->bridge;
-  uint32_t dispatch_at =
-      bridge.dispatch_call.null() ? std::numeric_limits<uint32_t>::max() : position(m, region, bridge.dispatch_call);
+  uint32_t dispatch_at = bridge.dispatch_call.null() ? std::numeric_limits<uint32_t>::max()
+                                                     : position(m, region, bridge.dispatch_call);
   std::string problem;
   Location where = s->location();
   for (const Node& stmt : m.nodes_in("if_statement", region)) {
     if (!tests_user_empty(m, stmt.field("condition"))) continue;
     Node exit = rejects(m, stmt);
     if (exit.null()) {
-      problem = fmt::format("the userId test at line {} neither throws nor returns an error response",
-                            stmt.line());
+      problem = fmt::format(
+          "the userId test at line {} neither throws nor returns an error response", stmt.line());
       where = m.location(stmt);
       continue;
     }
     uint32_t at = position(m, region, stmt);
     if (at >= dispatch_at) {
-      problem = fmt::format("the userId guard at line {} runs only after this.dispatchContainer(…) "
-                            "(line {})",
-                            stmt.line(), bridge.dispatch_call.line());
+      problem = fmt::format(
+          "the userId guard at line {} runs only after this.dispatchContainer(…) "
+          "(line {})",
+          stmt.line(), bridge.dispatch_call.line());
       where = m.location(stmt);
       continue;
     }
-    return Outcome::pass(m.location(stmt),
-                         fmt::format("`if ({})` (line {}) {} at line {}",
-                                     snippet(FileModel::strip(stmt.field("condition")), 50),
-                                     stmt.line(), exit.is("throw_statement") ? "throws" : "returns an error",
-                                     exit.line()));
+    return Outcome::pass(
+        m.location(stmt),
+        fmt::format("`if ({})` (line {}) {} at line {}",
+                    snippet(FileModel::strip(stmt.field("condition")), 50), stmt.line(),
+                    exit.is("throw_statement") ? "throws" : "returns an error", exit.line()));
   }
   if (problem.empty())
-    problem = "no `if` in handleChatHttp tests userId for missing/empty (e.g. `if (!userId) throw …`)";
+    problem =
+        "no `if` in handleChatHttp tests userId for missing/empty (e.g. `if (!userId) throw …`)";
   return Outcome::fail(where, problem);
 }
 
@@ -648,15 +684,16 @@ Outcome chat_bridge_stream(const CheckContext& ctx) {
   if (!b.has_deferred()) {
     std::string note;
     for (const Node& n : m.find("new_expression", s->method.region, match::new_expr("Promise"))) {
-      note = fmt::format("; the new Promise at line {} keeps its resolve/reject inside the executor",
-                         n.line());
+      note = fmt::format(
+          "; the new Promise at line {} keeps its resolve/reject inside the executor", n.line());
       break;
     }
-    return Outcome::fail(s->location(),
-                         "no deferred promise in handleChatHttp: no new Promise whose resolve/reject "
-                         "are assigned outside its executor, no Promise.withResolvers(), and no "
-                         "same-file helper (such as createDeferred()) that builds one" +
-                             note);
+    return Outcome::fail(
+        s->location(),
+        "no deferred promise in handleChatHttp: no new Promise whose resolve/reject "
+        "are assigned outside its executor, no Promise.withResolvers(), and no "
+        "same-file helper (such as createDeferred()) that builds one" +
+            note);
   }
   return Outcome::pass(m.location(b.stream),
                        fmt::format("new TransformStream() (line {}); deferred: {}", b.stream.line(),
@@ -691,19 +728,22 @@ Outcome chat_bridge_register(const CheckContext& ctx) {
     return Outcome::fail(s->location(), "handleChatHttp never calls this.httpBridges.set(…)");
   Location at = m.location(b.register_call);
   if (b.register_key.null() || !names_execution_id(m, b.region, b.register_key))
-    return Outcome::fail(at, fmt::format("the bridge is registered under `{}` (line {}), not executionId",
-                                         b.register_key.null() ? "" : snippet(b.register_key, 40),
-                                         b.register_call.line()));
+    return Outcome::fail(
+        at, fmt::format("the bridge is registered under `{}` (line {}), not executionId",
+                        b.register_key.null() ? "" : snippet(b.register_key, 40),
+                        b.register_call.line()));
   if (b.registered.null())
     return Outcome::fail(at, fmt::format("this.httpBridges.set({}) at line {} registers no bridge",
                                          snippet(b.register_key, 40), b.register_call.line()));
   Node value = FileModel::strip_await(m.trace(b.registered).expr);
   if (!value.is("object") && !value.is("new_expression"))
-    return Outcome::fail(at, fmt::format("this.httpBridges.set registers `{}` (line {}), not a bridge "
-                                         "object such as {{ writer, resolve, reject, timeout }}",
-                                         snippet(b.registered, 40), b.register_call.line()));
-  return Outcome::pass(at, fmt::format("this.httpBridges.set({}, {}) (line {})", snippet(b.register_key, 40),
-                                       snippet(b.registered, 60), b.register_call.line()));
+    return Outcome::fail(at,
+                         fmt::format("this.httpBridges.set registers `{}` (line {}), not a bridge "
+                                     "object such as {{ writer, resolve, reject, timeout }}",
+                                     snippet(b.registered, 40), b.register_call.line()));
+  return Outcome::pass(
+      at, fmt::format("this.httpBridges.set({}, {}) (line {})", snippet(b.register_key, 40),
+                      snippet(b.registered, 60), b.register_call.line()));
 }
 
 Outcome chat_bridge_timeout(const CheckContext& ctx) {
@@ -715,16 +755,18 @@ Outcome chat_bridge_timeout(const CheckContext& ctx) {
   if (!t.found())
     return Outcome::fail(s->location(), "no setTimeout(fn, T) in handleChatHttp bounds the bridge");
   if (!t.ms)
-    return Outcome::fail(t.location,
-                         fmt::format("the setTimeout delay `{}` (line {}) does not fold to a constant; "
-                                     "expected {}",
-                                     snippet(t.delay, 60), t.call.line(), describe_ms(expected)));
+    return Outcome::fail(
+        t.location, fmt::format("the setTimeout delay `{}` (line {}) does not fold to a constant; "
+                                "expected {}",
+                                snippet(t.delay, 60), t.call.line(), describe_ms(expected)));
   if (*t.ms != expected)
-    return Outcome::fail(t.location, fmt::format("setTimeout delay folds to {} (line {}); expected {}",
-                                                 describe_ms(*t.ms), t.call.line(),
-                                                 describe_ms(expected)));
-  return Outcome::pass(t.location, fmt::format("setTimeout delay `{}` folds to {} (line {})",
-                                               snippet(t.delay, 40), describe_ms(*t.ms), t.call.line()));
+    return Outcome::fail(
+        t.location,
+        fmt::format("setTimeout delay folds to {}; expected {} (`{}`, line {})", describe_ms(*t.ms),
+                    describe_ms(expected), snippet(t.delay, 40), t.call.line()));
+  return Outcome::pass(
+      t.location, fmt::format("setTimeout delay `{}` folds to {} (line {})", snippet(t.delay, 40),
+                              describe_ms(*t.ms), t.call.line()));
 }
 
 Outcome chat_dispatch(const CheckContext& ctx) {
@@ -751,7 +793,8 @@ Outcome chat_dispatch(const CheckContext& ctx) {
     if (c.method == "catch" && !c.args.empty() && !handler) handler = &c;
   if (!handler) {
     std::vector<std::string> chain;
-    for (const auto& c : use.chain) chain.push_back(fmt::format(".{}({})", c.method, c.args.empty() ? "" : "…"));
+    for (const auto& c : use.chain)
+      chain.push_back(fmt::format(".{}({})", c.method, c.args.empty() ? "" : "…"));
     return Outcome::fail(
         at, chain.empty()
                 ? fmt::format("this.dispatchContainer(…) at line {} has no .catch(…): a failed "
@@ -775,8 +818,9 @@ Outcome chat_dispatch(const CheckContext& ctx) {
       }
     }
   }
-  return Outcome::pass(at, fmt::format("this.dispatchContainer(…) not awaited, .catch(…) at line {}",
-                                       handler->call.line()));
+  return Outcome::pass(at,
+                       fmt::format("this.dispatchContainer(…) not awaited, .catch(…) at line {}",
+                                   handler->call.line()));
 }
 
 // The Content-Type a response init sets: {value node, key node}; nulls when absent.
@@ -785,14 +829,18 @@ struct HeaderValue {
   Node value;
 };
 
-std::optional<HeaderValue> content_type_in(const FileModel& m, const Node& container) {
+std::optional<HeaderValue> content_type_in(const FileModel& m, const Node& container,
+                                           int depth = 0) {
   Node c = FileModel::strip(container);
   if (c.is("identifier")) c = FileModel::strip(m.trace(c).expr);
   if (c.is("object")) {
     std::optional<HeaderValue> out;
-    for (const Node& p : c.named_children())
+    for (const Node& p : c.named_children()) {
       if (p.is("pair") && lower(m.key_name(p.field("key"))) == "content-type")
         out = HeaderValue{p.field("key"), p.field("value")};
+      else if (p.is("spread_element") && depth < 4)
+        if (auto spread = content_type_in(m, p.named_child(0), depth + 1)) out = spread;
+    }
     return out;
   }
   if (c.is("array")) {
@@ -812,7 +860,8 @@ std::optional<HeaderValue> response_content_type(const FileModel& m, const Regio
   Node headers = m.property(obj, "headers");
   if (headers.null()) return std::nullopt;
   Node h = FileModel::strip(headers);
-  if (h.is("identifier") || h.is("shorthand_property_identifier")) h = FileModel::strip(m.trace(h).expr);
+  if (h.is("identifier") || h.is("shorthand_property_identifier"))
+    h = FileModel::strip(m.trace(h).expr);
   if (h.is("new_expression") && FileModel::callee_name(h) == "Headers") {
     std::optional<HeaderValue> out;
     auto args = FileModel::arguments(h);
@@ -866,24 +915,26 @@ Outcome chat_ndjson_response(const CheckContext& ctx) {
   const ChatBridge& b = *s->bridge;
   const Region& region = s->method.region;
   if (b.stream.null())
-    return Outcome::fail(s->location(), "handleChatHttp creates no `new TransformStream()`, so its "
-                                        "response cannot be a TransformStream's readable side" +
-                                            other_streams(m, region));
+    return Outcome::fail(s->location(),
+                         "handleChatHttp creates no `new TransformStream()`, so its "
+                         "response cannot be a TransformStream's readable side" +
+                             other_streams(m, region));
   std::string problem;
   Location where = s->location();
   for (const Node& r : m.find("new_expression", region, match::new_expr("Response"))) {
     auto args = FileModel::arguments(r);
     if (args.empty() || !b.is_readable(m, args[0])) continue;
     if (!is_returned(m, r)) {
-      problem = fmt::format("the Response of the readable side (line {}) is not returned", r.line());
+      problem =
+          fmt::format("the Response of the readable side (line {}) is not returned", r.line());
       where = m.location(r);
       continue;
     }
     where = m.location(r);
     auto ct = args.size() > 1 ? response_content_type(m, region, args[1]) : std::nullopt;
     if (!ct) {
-      problem = fmt::format("the Response of the readable side (line {}) sets no Content-Type header",
-                            r.line());
+      problem = fmt::format(
+          "the Response of the readable side (line {}) sets no Content-Type header", r.line());
       continue;
     }
     auto value = m.fold_string(ct->value);
@@ -907,10 +958,12 @@ Outcome chat_ndjson_response(const CheckContext& ctx) {
     std::vector<std::string> returned;
     for (const Node& ret : m.nodes_in("return_statement", s->method.function->body))
       if (m.enclosing_function(ret) == s->method.function && ret.named_child_count())
-        returned.push_back(fmt::format("`{}` (line {})", snippet(ret.named_child(0), 50), ret.line()));
-    problem = fmt::format("no returned new Response(…) has the TransformStream's readable side as its "
-                          "body; handleChatHttp returns {}",
-                          returned.empty() ? std::string("nothing") : join(returned));
+        returned.push_back(
+            fmt::format("`{}` (line {})", snippet(ret.named_child(0), 50), ret.line()));
+    problem = fmt::format(
+        "no returned new Response(…) has the TransformStream's readable side as its "
+        "body; handleChatHttp returns {}",
+        returned.empty() ? std::string("nothing") : join(returned));
   }
   return Outcome::fail(where, problem);
 }
@@ -934,8 +987,9 @@ Outcome chat_close_writer(const CheckContext& ctx) {
   const ChatBridge& b = *s->bridge;
   const Region& region = s->method.region;
   if (!b.has_deferred())
-    return Outcome::fail(s->location(), "handleChatHttp has no deferred promise to continue "
-                                        "(see do.chat-bridge-stream)");
+    return Outcome::fail(s->location(),
+                         "handleChatHttp has no deferred promise to continue "
+                         "(see do.chat-bridge-stream)");
   if (b.writer_call.null())
     return Outcome::fail(m.location(b.stream.null() ? s->method.function->node : b.stream),
                          "handleChatHttp takes no writer from the TransformStream's writable side "
@@ -948,7 +1002,8 @@ Outcome chat_close_writer(const CheckContext& ctx) {
   }
   if (!b.promise_key.empty())
     for (const Node& mem : m.nodes_in("member_expression", region))
-      if (mem.field("property").text() == b.promise_key && b.is_promise(m, mem)) uses.push_back(mem);
+      if (mem.field("property").text() == b.promise_key && b.is_promise(m, mem))
+        uses.push_back(mem);
   bool fulfilled = false, rejected = false;
   Node fulfilled_cont, rejected_cont, first_cont, fulfilled_close, rejected_close;
   std::string problem;
@@ -974,35 +1029,39 @@ Outcome chat_close_writer(const CheckContext& ctx) {
       fulfilled = fulfilled || closes_ok;
       rejected = rejected || closes_err;
       if (!on_ok.null() && !closes_ok)
-        problem = fmt::format("the .{}(…) continuation at line {} does not call writer.close()",
-                              c.method, c.call.line());
+        problem = fmt::format("the .{}(…) handler at line {} does not call writer.close(): `{}`",
+                              c.method, on_ok.line(), snippet(on_ok, 60));
       if (!on_err.null() && !closes_err)
-        problem = fmt::format("the .{}(…) continuation at line {} does not call writer.close()",
-                              c.method, c.call.line());
+        problem = fmt::format("the .{}(…) handler at line {} does not call writer.close(): `{}`",
+                              c.method, on_err.line(), snippet(on_err, 60));
     }
   }
   if (fulfilled && rejected)
-    return Outcome::pass(m.location(first_cont),
-                         fmt::format("the deferred promise closes the writer when fulfilled (line {}) "
-                                     "and when rejected (line {})",
-                                     fulfilled_close.line(), rejected_close.line()));
+    return Outcome::pass(
+        m.location(first_cont),
+        fmt::format("the deferred promise closes the writer when fulfilled (line {}) "
+                    "and when rejected (line {})",
+                    fulfilled_close.line(), rejected_close.line()));
   std::string name = b.promise ? b.promise->name : std::string("the deferred promise");
   if (first_cont.null())
-    return Outcome::fail(m.location(b.deferred),
-                         fmt::format("the deferred promise ({}, line {}) is never continued with "
-                                     ".then/.catch/.finally: the writer is not closed when the bridge "
-                                     "settles",
-                                     name, b.deferred.line()));
+    return Outcome::fail(
+        m.location(b.deferred),
+        fmt::format("the deferred promise ({}, line {}) is never continued with "
+                    ".then/.catch/.finally: the writer is not closed when the bridge "
+                    "settles",
+                    name, b.deferred.line()));
   if (rejected_cont.null())
-    return Outcome::fail(m.location(first_cont),
-                         fmt::format("the deferred promise has only .then(…) (line {}): when the bridge "
-                                     "is rejected the writer is never closed",
-                                     first_cont.line()));
+    return Outcome::fail(
+        m.location(first_cont),
+        fmt::format("the deferred promise has only .then(…) (line {}): when the bridge "
+                    "is rejected the writer is never closed",
+                    first_cont.line()));
   if (fulfilled_cont.null())
-    return Outcome::fail(m.location(first_cont),
-                         fmt::format("the deferred promise has only a rejection continuation (line {}): "
-                                     "when the bridge resolves the writer is never closed",
-                                     first_cont.line()));
+    return Outcome::fail(
+        m.location(first_cont),
+        fmt::format("the deferred promise has only a rejection continuation (line {}): "
+                    "when the bridge resolves the writer is never closed",
+                    first_cont.line()));
   return Outcome::fail(m.location(first_cont), problem.empty() ? "the writer is not closed on both "
                                                                  "paths"
                                                                : problem);
@@ -1026,15 +1085,16 @@ void register_do_checks(Registry& r) {
          .run = [](const CheckContext& ctx) {
            return fetch_routes_to(ctx, "/internal/stream", "handleContainerStream");
          }});
-  r.add({.id = "do.fetch-init",
-         .group = Group::DurableObject,
-         .title = "fetch routes POST /init to handleInit()",
-         .expected = "a POST /init branch in fetch() that returns or awaits this.handleInit(request)",
-         .role = Role::DurableObject,
-         .passes_when = "as do.fetch-stream, for /init → this.handleInit(…)",
-         .fails_when = "path absent; GET /init; the branch calls another handler",
-         .config_keys = {"className", "roles.do"},
-         .run = [](const CheckContext& ctx) { return fetch_routes_to(ctx, "/init", "handleInit"); }});
+  r.add(
+      {.id = "do.fetch-init",
+       .group = Group::DurableObject,
+       .title = "fetch routes POST /init to handleInit()",
+       .expected = "a POST /init branch in fetch() that returns or awaits this.handleInit(request)",
+       .role = Role::DurableObject,
+       .passes_when = "as do.fetch-stream, for /init → this.handleInit(…)",
+       .fails_when = "path absent; GET /init; the branch calls another handler",
+       .config_keys = {"className", "roles.do"},
+       .run = [](const CheckContext& ctx) { return fetch_routes_to(ctx, "/init", "handleInit"); }});
   r.add({.id = "do.fetch-chat",
          .group = Group::DurableObject,
          .title = "fetch routes POST /chat to handleChatHttp()",
@@ -1065,32 +1125,36 @@ void register_do_checks(Registry& r) {
          .expected = "the result of await request.json() yields sessionId, prompt, userId, mode, "
                      "model and autonomy",
          .role = Role::DurableObject,
-         .passes_when = "the parsed body is destructured or accessed (body.x) so that all six names "
-                        "are read, or is passed on whole with a same-file type (as T / annotation) "
-                        "that has all six properties",
-         .fails_when = "a field not read; a field read under another name (permissionMode: autonomy); "
-                       "no request.json() in handleChatHttp",
+         .passes_when =
+             "the parsed body is destructured or accessed (body.x) so that all six names "
+             "are read, or is passed on whole with a same-file type (as T / annotation) "
+             "that has all six properties",
+         .fails_when =
+             "a field not read; a field read under another name (permissionMode: autonomy); "
+             "no request.json() in handleChatHttp",
          .config_keys = {"className", "roles.do"},
          .run = chat_body_fields});
-  r.add({.id = "do.chat-execution-id",
-         .group = Group::DurableObject,
-         .title = "unique executionId from crypto.randomUUID()",
-         .expected = "const executionId = crypto.randomUUID()",
-         .role = Role::DurableObject,
-         .passes_when = "a binding named executionId in handleChatHttp whose every value comes from "
-                        "crypto.randomUUID() (also through a const alias)",
-         .fails_when = "Date.now(), a counter, a value from the request body; no executionId binding",
-         .config_keys = {"className", "roles.do"},
-         .run = chat_execution_id});
+  r.add(
+      {.id = "do.chat-execution-id",
+       .group = Group::DurableObject,
+       .title = "unique executionId from crypto.randomUUID()",
+       .expected = "const executionId = crypto.randomUUID()",
+       .role = Role::DurableObject,
+       .passes_when = "a binding named executionId in handleChatHttp whose every value comes from "
+                      "crypto.randomUUID() (also through a const alias)",
+       .fails_when = "Date.now(), a counter, a value from the request body; no executionId binding",
+       .config_keys = {"className", "roles.do"},
+       .run = chat_execution_id});
   r.add({.id = "do.chat-user-guard",
          .group = Group::DurableObject,
          .title = "throws when userId is empty",
          .expected = "an if testing userId for missing/empty that throws (or returns an error "
                      "Response) before dispatchContainer",
          .role = Role::DurableObject,
-         .passes_when = "an if whose condition (or one of its || alternatives) is !userId, "
-                        "userId === '', !body.userId, !userId.trim(), userId.length === 0 …, whose "
-                        "consequence throws or returns a status >= 400, located before the dispatch",
+         .passes_when =
+             "an if whose condition (or one of its || alternatives) is !userId, "
+             "userId === '', !body.userId, !userId.trim(), userId.length === 0 …, whose "
+             "consequence throws or returns a status >= 400, located before the dispatch",
          .fails_when = "no such test; the test only logs; the guard runs after dispatchContainer",
          .config_keys = {"className", "roles.do"},
          .run = chat_user_guard});
@@ -1100,10 +1164,11 @@ void register_do_checks(Registry& r) {
          .expected = "new TransformStream() and a deferred promise (escaping resolve/reject, "
                      "createDeferred(), Promise.withResolvers())",
          .role = Role::DurableObject,
-         .passes_when = "handleChatHttp (or a helper it calls) constructs new TransformStream(…) "
-                        "and a deferred: a new Promise whose resolve/reject are assigned outside the "
-                        "executor, a same-file helper or class that does so, or "
-                        "Promise.withResolvers()",
+         .passes_when =
+             "handleChatHttp (or a helper it calls) constructs new TransformStream(…) "
+             "and a deferred: a new Promise whose resolve/reject are assigned outside the "
+             "executor, a same-file helper or class that does so, or "
+             "Promise.withResolvers()",
          .fails_when = "IdentityTransformStream or another stream; a plain awaited promise; no "
                        "deferred",
          .config_keys = {"className", "roles.do"},
@@ -1113,9 +1178,10 @@ void register_do_checks(Registry& r) {
          .title = "registers bridge in httpBridges keyed by executionId",
          .expected = "this.httpBridges.set(executionId, { writer, resolve, reject, … })",
          .role = Role::DurableObject,
-         .passes_when = "this.httpBridges.set(k, v) in handleChatHttp or a helper it calls, where k "
-                        "is the executionId binding (also through a helper parameter) and v a bridge "
-                        "object",
+         .passes_when =
+             "this.httpBridges.set(k, v) in handleChatHttp or a helper it calls, where k "
+             "is the executionId binding (also through a helper parameter) and v a bridge "
+             "object",
          .fails_when = "no registration; keyed by sessionId or another value; the call only in a "
                        "comment",
          .config_keys = {"className", "roles.do"},
@@ -1141,19 +1207,20 @@ void register_do_checks(Registry& r) {
          .fails_when = "await this.dispatchContainer(…); no .catch; only .then(…)",
          .config_keys = {"className", "roles.do"},
          .run = chat_dispatch});
-  r.add({.id = "do.chat-ndjson-response",
-         .group = Group::DurableObject,
-         .title = "returns Response(readable) as application/x-ndjson",
-         .expected = "return new Response(readable, { headers: { 'Content-Type': "
-                     "'application/x-ndjson' } })",
-         .role = Role::DurableObject,
-         .passes_when = "a returned new Response(R, init) where R is the TransformStream's readable "
-                        "side and init's headers (object, const, new Headers(…) or headers.set) "
-                        "set Content-Type (any case) to application/x-ndjson (parameters allowed)",
-         .fails_when = "text/event-stream or no Content-Type; a body that is not the readable side; "
-                       "no TransformStream",
-         .config_keys = {"className", "roles.do"},
-         .run = chat_ndjson_response});
+  r.add(
+      {.id = "do.chat-ndjson-response",
+       .group = Group::DurableObject,
+       .title = "returns Response(readable) as application/x-ndjson",
+       .expected = "return new Response(readable, { headers: { 'Content-Type': "
+                   "'application/x-ndjson' } })",
+       .role = Role::DurableObject,
+       .passes_when = "a returned new Response(R, init) where R is the TransformStream's readable "
+                      "side and init's headers (object, const, new Headers(…) or headers.set) "
+                      "set Content-Type (any case) to application/x-ndjson (parameters allowed)",
+       .fails_when = "text/event-stream or no Content-Type; a body that is not the readable side; "
+                     "no TransformStream",
+       .config_keys = {"className", "roles.do"},
+       .run = chat_ndjson_response});
   r.add({.id = "do.chat-close-writer",
          .group = Group::DurableObject,
          .title = "promise .then() and .catch() both close the writer",

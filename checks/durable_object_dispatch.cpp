@@ -19,7 +19,9 @@ constexpr std::string_view kMethod = "dispatchContainer";
 
 using Predicate = std::function<bool(const Node&)>;
 
-std::string show(const Node& n, std::size_t max = 70) { return fmt::format("`{}`", snippet(n, max)); }
+std::string show(const Node& n, std::size_t max = 70) {
+  return fmt::format("`{}`", snippet(n, max));
+}
 
 std::string in_quotes(std::string_view s) { return fmt::format("'{}'", s); }
 
@@ -39,7 +41,8 @@ bool in_own_body(const MethodScope& s, const Node& n) { return s.function->body.
 
 // A constant as a reader would write it: 'text' or 42; else the expression in backticks.
 std::string describe_value(const FileModel& m, const Node& n) {
-  if (auto c = m.fold(n)) return c->is_string() ? in_quotes(c->string()) : format_number(c->number());
+  if (auto c = m.fold(n))
+    return c->is_string() ? in_quotes(c->string()) : format_number(c->number());
   return show(n);
 }
 
@@ -77,7 +80,8 @@ std::string origin_note(const FileModel& m, const Function& caller, const Node& 
   if (m.fold(v)) return {};
   Origin o = m.trace(v);
   Node origin = FileModel::strip_await(o.expr);
-  if (origin.null() || origin == v || origin.is("required_parameter") || origin.is("optional_parameter"))
+  if (origin.null() || origin == v || origin.is("required_parameter") ||
+      origin.is("optional_parameter"))
     return {};
   std::string path;
   for (const auto& p : o.path) path += "." + p;
@@ -267,14 +271,15 @@ Node kv_result_call(const FileModel& m, const Node& expr) {
   return e;
 }
 
-// -- the OAuth token --------------------------------------------------------------------------------
+// -- the OAuth token
+// --------------------------------------------------------------------------------
 
 // The OAuth token dispatchContainer hands to the agent: the `.claudeToken` field of the user
 // record read from AUTH_KV at user:{userId}. Computed once per check run by both
 // do.dispatch-oauth-* checks and do.env-oauth-token, so they agree on what "the token" is.
 struct OAuthToken {
-  std::vector<KvCall> records;  // every AUTH_KV.get in scope
-  const KvCall* record = nullptr;  // the user record read, when there is one
+  std::vector<KvCall> records;         // every AUTH_KV.get in scope
+  const KvCall* record = nullptr;      // the user record read, when there is one
   std::map<std::string, Node> fields;  // fields read off that record → first read
   Node base;                      // origin of the token value (the record call, or another value)
   std::vector<std::string> path;  // property path from base
@@ -284,12 +289,27 @@ struct OAuthToken {
   std::string where() const { return fmt::format("{} (line {})", name, read.line()); }
 };
 
-Origin normalised_origin(const FileModel& m, const Function& caller, const Node& expr) {
-  Origin o = m.trace(m.caller_value(expr, caller));
+// A traced origin read through the shapes a record read takes on its way to a field:
+// `record ?? {}` / `record || {}` (the empty default adds no fields), JSON.parse of the KV text.
+Origin normalise(const FileModel& m, Origin o) {
+  for (int i = 0; i < 4; ++i) {
+    Node e = FileModel::strip_await(o.expr);
+    if (!e.is("binary_expression")) break;
+    std::string_view op = e.field("operator").kind();
+    Node right = FileModel::strip(e.field("right"));
+    if ((op != "??" && op != "||") || !right.is("object") || right.named_child_count() != 0) break;
+    Origin inner = m.trace(e.field("left"));
+    inner.path.insert(inner.path.end(), o.path.begin(), o.path.end());
+    o = inner;
+  }
   Node r = kv_result_call(m, o.expr);
   if (!r.null()) o.expr = r;
   o.expr = FileModel::strip_await(o.expr);
   return o;
+}
+
+Origin normalised_origin(const FileModel& m, const Function& caller, const Node& expr) {
+  return normalise(m, m.trace(m.caller_value(expr, caller)));
 }
 
 bool is_token(const FileModel& m, const Function& caller, const OAuthToken& t, const Node& expr) {
@@ -319,10 +339,7 @@ void set_read(OAuthToken& t, const Node& read) {
 Origin binding_origin(const FileModel& m, const Binding& b) {
   Origin o = m.trace(b.init);
   o.path.insert(o.path.end(), b.path.begin(), b.path.end());
-  Node r = kv_result_call(m, o.expr);
-  if (!r.null()) o.expr = r;
-  o.expr = FileModel::strip_await(o.expr);
-  return o;
+  return normalise(m, o);
 }
 
 OAuthToken oauth_token(const FileModel& m, const MethodScope& s, const Config& config) {
@@ -343,7 +360,8 @@ OAuthToken oauth_token(const FileModel& m, const MethodScope& s, const Config& c
   }
   for (const Binding& b : m.bindings()) {
     if (b.path.empty() || b.init.null() || !s.region.contains(b.name_node)) continue;
-    if (b.kind != BindingKind::Const && b.kind != BindingKind::Let && b.kind != BindingKind::Var) continue;
+    if (b.kind != BindingKind::Const && b.kind != BindingKind::Let && b.kind != BindingKind::Var)
+      continue;
     Origin o = binding_origin(m, b);
     if (o.path.size() == 1) note_read(b.name_node, o);
   }
@@ -353,7 +371,8 @@ OAuthToken oauth_token(const FileModel& m, const MethodScope& s, const Config& c
   std::size_t pick = 0;
   for (std::size_t i = 0; i < t.records.size(); ++i) {
     int score = (key_matches(m, fn, t.records[i].key, "user:", "userId") ? 4 : 0) +
-                (fields[i].count("claudeToken") ? 2 : 0) + (in_own_body(s, t.records[i].call) ? 1 : 0);
+                (fields[i].count("claudeToken") ? 2 : 0) +
+                (in_own_body(s, t.records[i].call) ? 1 : 0);
     if (score > best) {
       best = score;
       pick = i;
@@ -403,7 +422,8 @@ OAuthToken oauth_token(const FileModel& m, const MethodScope& s, const Config& c
   return t;
 }
 
-// -- startProcess env --------------------------------------------------------------------------------
+// -- startProcess env
+// --------------------------------------------------------------------------------
 
 // The startProcess env, or a FAIL for a missing/unparsable method or an env this tool cannot see.
 const StartProcessEnv* process_env(const CheckContext& ctx, std::optional<MethodScope>& scope,
@@ -438,7 +458,9 @@ Outcome missing_key(const StartProcessEnv& env, std::string_view key) {
 }
 
 // "KEY (line N)" for Found lines about one env entry.
-std::string entry_name(const EnvEntry& e) { return fmt::format("{} (line {})", e.key, e.location.line); }
+std::string entry_name(const EnvEntry& e) {
+  return fmt::format("{} (line {})", e.key, e.location.line);
+}
 
 // Each entry of `key` must satisfy `ok`; `describe` explains one that does not.
 Outcome every_entry(const StartProcessEnv& env, std::string_view key,
@@ -463,8 +485,8 @@ Outcome session_kv(const CheckContext& ctx) {
   auto reads = kv_calls(m, *s, "SESSIONS_KV", "get");
   for (const auto& r : reads)
     if (key_matches(m, *s->function, r.key, "session:", "sessionId"))
-      return Outcome::pass(m.location(r.call),
-                           fmt::format("SESSIONS_KV.get({}) at line {}", key_text(m, r.key), r.call.line()));
+      return Outcome::pass(m.location(r.call), fmt::format("SESSIONS_KV.get({}) at line {}",
+                                                           key_text(m, r.key), r.call.line()));
   if (reads.empty()) {
     auto others = kv_calls(m, *s, "", "get");
     for (const auto& o : others)
@@ -472,17 +494,18 @@ Outcome session_kv(const CheckContext& ctx) {
         return Outcome::fail(m.location(o.call),
                              fmt::format("the session is read from {} at line {}, not SESSIONS_KV",
                                          o.binding, o.call.line()));
-    return Outcome::fail(s->location(),
-                         fmt::format("dispatchContainer never reads SESSIONS_KV{}",
-                                     others.empty() ? std::string{}
-                                                    : "; KV reads found: " + kv_call_list(m, others)));
+    return Outcome::fail(s->location(), fmt::format("dispatchContainer never reads SESSIONS_KV{}",
+                                                    others.empty() ? std::string{}
+                                                                   : "; KV reads found: " +
+                                                                         kv_call_list(m, others)));
   }
   std::stable_partition(reads.begin(), reads.end(),
                         [&](const KvCall& r) { return in_own_body(*s, r.call); });
-  return Outcome::fail(m.location(reads.front().call),
-                       fmt::format("SESSIONS_KV is read at key {} (line {}), not session:{{sessionId}}{}",
-                                   key_text(m, reads.front().key), reads.front().call.line(),
-                                   reads.size() > 1 ? "; all reads: " + kv_call_list(m, reads) : ""));
+  return Outcome::fail(
+      m.location(reads.front().call),
+      fmt::format("SESSIONS_KV is read at key {} (line {}), not session:{{sessionId}}{}",
+                  key_text(m, reads.front().key), reads.front().call.line(),
+                  reads.size() > 1 ? "; all reads: " + kv_call_list(m, reads) : ""));
 }
 
 bool is_status(const FileModel& m, const Node& n) {
@@ -498,7 +521,8 @@ std::vector<std::string> string_set(const FileModel& m, const Node& expr) {
   Node e = FileModel::strip(expr);
   if (e.is("identifier") || e.is("member_expression")) {
     Origin o = m.trace(e);
-    if (o.path.empty()) e = FileModel::strip(o.expr);
+    if (o.path.empty())
+      e = FileModel::strip(o.expr);
     else if (auto v = m.fold(e); !v) {
       // CONSTS.REJECTED: a member of a const object
       Node obj = FileModel::strip(o.expr);
@@ -524,8 +548,8 @@ Outcome session_status(const CheckContext& ctx) {
   if (!s) return failure;
   const FileModel& m = *s->model;
   const std::vector<std::string> wanted = {"terminated", "pending-delete"};
-  std::map<std::string, Node> rejected;   // status value → throwing statement
-  std::map<std::string, Node> compared;   // status value → any comparison
+  std::map<std::string, Node> rejected;  // status value → throwing statement
+  std::map<std::string, Node> compared;  // status value → any comparison
   auto consider = [&](const std::string& value, const Node& at, bool throwing) {
     if (!compared.count(value)) compared[value] = at;
     if (throwing && !rejected.count(value)) rejected[value] = at;
@@ -544,7 +568,8 @@ Outcome session_status(const CheckContext& ctx) {
                (FileModel::callee_name(t) == "includes" || FileModel::callee_name(t) == "has")) {
       auto args = FileModel::arguments(t);
       if (args.empty() || !is_status(m, args[0])) continue;
-      for (const auto& v : string_set(m, FileModel::callee_object(t))) consider(v, g.statement, true);
+      for (const auto& v : string_set(m, FileModel::callee_object(t)))
+        consider(v, g.statement, true);
     }
   }
   // comparisons whose branch does not throw, for the Found line
@@ -579,15 +604,16 @@ Outcome session_status(const CheckContext& ctx) {
       ev.push_back({m.location(rejected[w]), fmt::format("status '{}' throws", w)});
       evidence_text.push_back(fmt::format("'{}' (line {})", w, rejected[w].line()));
     } else if (compared.count(w)) {
-      missing.push_back(fmt::format("status is compared to '{}' at line {} but that branch does not throw",
-                                    w, compared[w].line()));
+      missing.push_back(
+          fmt::format("status is compared to '{}' at line {} but that branch does not throw", w,
+                      compared[w].line()));
     } else {
       missing.push_back(fmt::format("status is never compared to '{}'", w));
     }
   }
   if (missing.empty())
-    return Outcome::pass(ev.front().location,
-                         "throws for status " + join(evidence_text, " and "), ev);
+    return Outcome::pass(ev.front().location, "throws for status " + join(evidence_text, " and "),
+                         ev);
   Location where = !ev.empty() ? ev.front().location : s->location();
   for (const auto& w : wanted)
     if (!rejected.count(w) && compared.count(w)) where = m.location(compared[w]);
@@ -608,9 +634,10 @@ Outcome sandbox_id(const CheckContext& ctx) {
   Predicate target = [&](const Node& n) { return is_sandbox_id(m, fn, n); };
   for (const GuardTest& g : throwing_tests(m, s->region))
     if (falsy_test(m, g, target))
-      return Outcome::pass(m.location(g.statement),
-                           fmt::format("{} throws (line {})", show(FileModel::strip(g.statement.field("condition"))),
-                                       g.statement.line()));
+      return Outcome::pass(
+          m.location(g.statement),
+          fmt::format("{} throws (line {})", show(FileModel::strip(g.statement.field("condition"))),
+                      g.statement.line()));
   // a falsy test whose branch does not throw (logs, returns, or carries on)
   for (const Node& stmt : m.nodes_in("if_statement", s->region)) {
     std::vector<GuardTest> tests;
@@ -618,10 +645,11 @@ Outcome sandbox_id(const CheckContext& ctx) {
     guard_tests(stmt.field("condition"), false, stmt, tests);
     for (const GuardTest& g : tests)
       if (falsy_test(m, g, target))
-        return Outcome::fail(m.location(stmt),
-                             fmt::format("{} tests for a missing sandboxId at line {} but does not "
-                                         "throw: a session without a sandbox still reaches getSandbox",
-                                         show(FileModel::strip(stmt.field("condition"))), stmt.line()));
+        return Outcome::fail(
+            m.location(stmt),
+            fmt::format("{} tests for a missing sandboxId at line {} but does not "
+                        "throw: a session without a sandbox still reaches getSandbox",
+                        show(FileModel::strip(stmt.field("condition"))), stmt.line()));
   }
   return Outcome::fail(s->location(),
                        "no falsy test of the session's sandboxId that throws: a session without a "
@@ -658,9 +686,9 @@ Outcome get_sandbox(const CheckContext& ctx) {
     }
     std::vector<std::string> parts;
     if (e0 != binding)
-      parts.push_back(fmt::format("argument 1 is {}{}, expected the env binding {}",
-                                  a0.null() ? "missing" : show(a0, 50),
-                                  e0 ? fmt::format(" (env binding {})", *e0) : std::string{}, binding));
+      parts.push_back(fmt::format(
+          "argument 1 is {}{}, expected the env binding {}", a0.null() ? "missing" : show(a0, 50),
+          e0 ? fmt::format(" (env binding {})", *e0) : std::string{}, binding));
     if (!id1)
       parts.push_back(fmt::format("argument 2 is {}, expected the session's sandboxId",
                                   a1.null() ? "missing" : show(a1, 50)));
@@ -669,7 +697,8 @@ Outcome get_sandbox(const CheckContext& ctx) {
   return Outcome::fail(m.location(at), problem);
 }
 
-// -- signExecutionToken -------------------------------------------------------------------------------
+// -- signExecutionToken
+// -------------------------------------------------------------------------------
 
 struct SignCall {
   Node call;
@@ -686,7 +715,8 @@ std::vector<SignCall> sign_calls(const FileModel& m, const Region& r) {
         out.push_back({call, b});
       else if (callee.text() == "signExecutionToken")
         out.push_back({call, b && !b->import_source.empty() ? b : nullptr});
-    } else if (callee.is("member_expression") && callee.field("property").text() == "signExecutionToken") {
+    } else if (callee.is("member_expression") &&
+               callee.field("property").text() == "signExecutionToken") {
       Node obj = FileModel::strip(callee.field("object"));
       const Binding* b = obj.is("identifier") ? m.resolve(obj) : nullptr;
       out.push_back({call, b && !b->import_source.empty() ? b : nullptr});
@@ -707,23 +737,28 @@ std::string normalise_path(const std::string& path) {
   std::string cur;
   auto flush = [&] {
     if (cur == "..") {
-      if (!parts.empty() && parts.back() != "..") parts.pop_back();
-      else parts.push_back(cur);
+      if (!parts.empty() && parts.back() != "..")
+        parts.pop_back();
+      else
+        parts.push_back(cur);
     } else if (!cur.empty() && cur != ".") {
       parts.push_back(cur);
     }
     cur.clear();
   };
   for (char c : path) {
-    if (c == '/' || c == '\\') flush();
-    else cur += c;
+    if (c == '/' || c == '\\')
+      flush();
+    else
+      cur += c;
   }
   flush();
   return join(parts, "/");
 }
 
 bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // Whether an import specifier, written in `from`, names the file `target` (TypeScript's module
@@ -741,7 +776,8 @@ bool specifier_names(const std::string& from, const std::string& spec, const std
   std::string resolved;
   if (spec.rfind("./", 0) == 0 || spec.rfind("../", 0) == 0) {
     auto slash = from.find_last_of('/');
-    resolved = normalise_path((slash == std::string::npos ? std::string{} : from.substr(0, slash + 1)) + spec);
+    resolved = normalise_path(
+        (slash == std::string::npos ? std::string{} : from.substr(0, slash + 1)) + spec);
   } else if (spec.rfind("@/", 0) == 0 || spec.rfind("~/", 0) == 0) {
     std::string rest = normalise_path(spec.substr(2));
     for (std::string_view ext : {".js", ".ts"})
@@ -776,8 +812,9 @@ Outcome sign_jwt(const CheckContext& ctx) {
   const Function& fn = *s->function;
   auto calls = sign_calls(m, s->region);
   if (calls.empty())
-    return Outcome::fail(s->location(), "dispatchContainer never calls signExecutionToken: the "
-                                        "agent would get no VF_STREAM_JWT to call back with");
+    return Outcome::fail(s->location(),
+                         "dispatchContainer never calls signExecutionToken: the "
+                         "agent would get no VF_STREAM_JWT to call back with");
   const SignCall& sc = calls.front();
   Node call = sc.call;
   const std::string jwt_path = ctx.config().path(Role::Jwt);
@@ -815,10 +852,11 @@ Outcome sign_jwt(const CheckContext& ctx) {
   for (std::size_t i = 0; i < 3; ++i)
     roles.push_back(sign_argument_role(m, fn, i < args.size() ? args[i] : Node{}));
   if (roles == expected)
-    return Outcome::pass(m.location(call),
-                         fmt::format("signExecutionToken(executionId, sessionId, JWT_SECRET) at line "
-                                     "{}, imported from '{}'",
-                                     call.line(), spec));
+    return Outcome::pass(
+        m.location(call),
+        fmt::format("signExecutionToken(executionId, sessionId, JWT_SECRET) at line "
+                    "{}, imported from '{}'",
+                    call.line(), spec));
   auto shown = [&] {
     std::vector<std::string> a;
     for (std::size_t i = 0; i < args.size() && i < 3; ++i) a.push_back(snippet(args[i], 30));
@@ -847,15 +885,17 @@ Outcome sign_jwt(const CheckContext& ctx) {
   for (std::size_t i = 0; i < 3; ++i) {
     if (roles[i] == expected[i]) continue;
     std::string want = i == 2 ? "the JWT_SECRET env binding" : expected[i];
-    parts.push_back(i < args.size() ? fmt::format("argument {} is {}{}, expected {}", i + 1,
-                                                  show(args[i], 40), origin_note(m, fn, args[i]), want)
-                                    : fmt::format("argument {} is missing, expected {}", i + 1, want));
+    parts.push_back(i < args.size()
+                        ? fmt::format("argument {} is {}{}, expected {}", i + 1, show(args[i], 40),
+                                      origin_note(m, fn, args[i]), want)
+                        : fmt::format("argument {} is missing, expected {}", i + 1, want));
   }
-  return Outcome::fail(m.location(call), fmt::format("{} at line {}: {}", shown(), call.line(),
-                                                     join(parts, "; ")));
+  return Outcome::fail(m.location(call),
+                       fmt::format("{} at line {}: {}", shown(), call.line(), join(parts, "; ")));
 }
 
-// -- OAuth ------------------------------------------------------------------------------------------
+// -- OAuth
+// ------------------------------------------------------------------------------------------
 
 Outcome oauth_kv(const CheckContext& ctx) {
   Outcome failure;
@@ -874,23 +914,25 @@ Outcome oauth_kv(const CheckContext& ctx) {
   bool key_ok = key_matches(m, *s->function, r.key, "user:", "userId");
   bool field_ok = t.fields.count("claudeToken") > 0;
   if (key_ok && field_ok)
-    return Outcome::pass(m.location(t.fields["claudeToken"]),
-                         fmt::format("AUTH_KV.get({}) at line {}, .claudeToken read at line {}",
-                                     key_text(m, r.key), r.call.line(), t.fields["claudeToken"].line()));
+    return Outcome::pass(
+        m.location(t.fields["claudeToken"]),
+        fmt::format("AUTH_KV.get({}) at line {}, .claudeToken read at line {}", key_text(m, r.key),
+                    r.call.line(), t.fields["claudeToken"].line()));
   std::vector<std::string> parts;
   if (!key_ok)
-    parts.push_back(fmt::format("the user record is read at key {} (line {}), expected "
-                                "user:{{userId}}",
-                                key_text(m, r.key), r.call.line()));
+    parts.push_back(
+        fmt::format("the user record is read at key {} (line {}), expected "
+                    "user:{{userId}}",
+                    key_text(m, r.key), r.call.line()));
   if (!field_ok) {
     std::vector<std::string> names;
-    for (const auto& [name, node] : t.fields) names.push_back(fmt::format(".{} (line {})", name, node.line()));
+    for (const auto& [name, node] : t.fields)
+      names.push_back(fmt::format(".{} (line {})", name, node.line()));
     parts.push_back(fmt::format("the user record read at line {} is never read for .claudeToken{}",
                                 r.call.line(),
                                 names.empty() ? std::string{} : "; fields read: " + join(names)));
   }
-  Location where = !key_ok ? m.location(r.call)
-                           : m.location(t.read.null() ? r.call : t.read);
+  Location where = !key_ok ? m.location(r.call) : m.location(t.read.null() ? r.call : t.read);
   return Outcome::fail(where, join(parts, "; "));
 }
 
@@ -925,21 +967,36 @@ Outcome oauth_prefix(const CheckContext& ctx) {
       for (uint32_t i = 0; i < callee.child_count(); ++i)
         if (callee.child(i).is("optional_chain") && falsy.null()) falsy = g.statement;
     } else {
-      wrong_prefix.push_back(fmt::format("the startsWith test at line {} uses {}", c.line(),
-                                         args.empty() ? "no argument" : describe_value(m, args[0])));
+      wrong_prefix.push_back(
+          fmt::format("the startsWith test at line {} uses {}", c.line(),
+                      args.empty() ? "no argument" : describe_value(m, args[0])));
     }
   }
   if (!falsy.null() && !prefixed.null())
-    return Outcome::pass(m.location(prefixed),
-                         fmt::format("{}: missing token throws (line {}), startsWith('{}') throws "
-                                     "(line {})",
-                                     t.name, falsy.line(), prefix, prefixed.line()),
-                         {{m.location(falsy), "falsy test"}, {m.location(prefixed), "prefix test"}});
+    return Outcome::pass(
+        m.location(prefixed),
+        fmt::format("{}: missing token throws (line {}), startsWith('{}') throws "
+                    "(line {})",
+                    t.name, falsy.line(), prefix, prefixed.line()),
+        {{m.location(falsy), "falsy test"}, {m.location(prefixed), "prefix test"}});
+  // a prefix test whose branch does not throw, for the Found line
+  Node soft;
+  for (const Node& call : m.find("call_expression", s->region, match::call("startsWith"))) {
+    auto args = FileModel::arguments(call);
+    if (soft.null() && token(FileModel::callee_object(call)) && !args.empty() &&
+        m.fold_string(args[0]) == prefix)
+      soft = call;
+  }
   std::vector<std::string> parts;
   if (falsy.null()) parts.push_back(fmt::format("no test that throws when {} is missing", t.name));
   if (prefixed.null()) {
     if (!wrong_prefix.empty())
       parts.push_back(join(wrong_prefix, "; ") + fmt::format(", expected '{}'", prefix));
+    else if (!soft.null())
+      parts.push_back(
+          fmt::format("{}.startsWith('{}') is tested at line {} but that branch does not "
+                      "throw",
+                      t.name, prefix, soft.line()));
     else
       parts.push_back(fmt::format("no !{}.startsWith('{}') test that throws", t.name, prefix));
   }
@@ -947,7 +1004,8 @@ Outcome oauth_prefix(const CheckContext& ctx) {
                        fmt::format("token {}: {}", t.where(), join(parts, "; ")));
 }
 
-// -- the prompt file --------------------------------------------------------------------------------
+// -- the prompt file
+// --------------------------------------------------------------------------------
 
 Outcome pending_query(const CheckContext& ctx) {
   Outcome failure;
@@ -958,12 +1016,15 @@ Outcome pending_query(const CheckContext& ctx) {
   const std::string& path = ctx.config().pending_query_path;
   auto calls = m.find("call_expression", s->region, match::call("writeFile"));
   if (calls.empty())
-    return Outcome::fail(s->location(),
-                         fmt::format("dispatchContainer never calls writeFile('{}', …) with the prompt", path));
+    return Outcome::fail(
+        s->location(),
+        fmt::format("dispatchContainer never calls writeFile('{}', …) with the prompt", path));
   Matcher prompt = [](const FileModel&, const Node& n) {
     Node x = FileModel::strip(n);
-    if (x.is("pair")) return x.field("key").text() == "prompt" || x.field("key").text() == "'prompt'";
-    return (x.is("identifier") || x.is("shorthand_property_identifier") || x.is("member_expression")) &&
+    if (x.is("pair"))
+      return x.field("key").text() == "prompt" || x.field("key").text() == "'prompt'";
+    return (x.is("identifier") || x.is("shorthand_property_identifier") ||
+            x.is("member_expression")) &&
            FileModel::last_name(x) == "prompt";
   };
   std::vector<std::string> seen;
@@ -973,21 +1034,24 @@ Outcome pending_query(const CheckContext& ctx) {
     auto p = m.fold_string(m.caller_value(args[0], fn));
     bool has_prompt = args.size() > 1 && m.derives_from(m.caller_value(args[1], fn), prompt);
     if (p == path && has_prompt)
-      return Outcome::pass(m.location(call), fmt::format("writeFile('{}', …prompt…) at line {}", path,
-                                                         call.line()));
+      return Outcome::pass(m.location(call),
+                           fmt::format("writeFile('{}', …prompt…) at line {}", path, call.line()));
     if (p == path)
-      seen.push_back(fmt::format("writeFile('{}') at line {} writes {}, which does not include the "
-                                 "prompt",
-                                 path, call.line(), args.size() > 1 ? show(args[1], 50) : "nothing"));
+      seen.push_back(
+          fmt::format("writeFile('{}') at line {} writes {}, which does not include the "
+                      "prompt",
+                      path, call.line(), args.size() > 1 ? show(args[1], 50) : "nothing"));
     else
       seen.push_back(fmt::format("writeFile at line {} writes to {}", call.line(),
                                  describe_value(m, args[0])));
   }
-  return Outcome::fail(m.location(calls.front()),
-                       fmt::format("{}; expected the prompt written to '{}'", join(seen, "; "), path));
+  return Outcome::fail(
+      m.location(calls.front()),
+      fmt::format("{}; expected the prompt written to '{}'", join(seen, "; "), path));
 }
 
-// -- env checks -------------------------------------------------------------------------------------
+// -- env checks
+// -------------------------------------------------------------------------------------
 
 Outcome env_system(const CheckContext& ctx) {
   Outcome failure;
@@ -997,15 +1061,18 @@ Outcome env_system(const CheckContext& ctx) {
   std::vector<std::string> missing, conditional;
   for (std::string_view key : {"PATH", "HOME", "NODE_PATH", "LANG", "TERM"}) {
     auto entries = entries_for(*env, key);
-    bool always = std::any_of(entries.begin(), entries.end(), [](const EnvEntry* e) { return !e->conditional; });
-    if (entries.empty()) missing.emplace_back(key);
+    bool always = std::any_of(entries.begin(), entries.end(),
+                              [](const EnvEntry* e) { return !e->conditional; });
+    if (entries.empty())
+      missing.emplace_back(key);
     else if (!always)
       conditional.push_back(fmt::format("{} is set only under {}", entry_name(*entries.front()),
                                         show(FileModel::strip(entries.front()->condition), 30)));
   }
   if (missing.empty() && conditional.empty())
-    return Outcome::pass(env->location, fmt::format("PATH, HOME, NODE_PATH, LANG, TERM in the env at line {}",
-                                                    env->location.line));
+    return Outcome::pass(
+        env->location,
+        fmt::format("PATH, HOME, NODE_PATH, LANG, TERM in the env at line {}", env->location.line));
   std::vector<std::string> parts;
   if (!missing.empty())
     parts.push_back(fmt::format("the startProcess env (line {}) lacks {}{}", env->location.line,
@@ -1023,9 +1090,11 @@ Outcome env_is_sandbox(const CheckContext& ctx) {
   if (!env) return failure;
   const FileModel& m = *s->model;
   return every_entry(
-      *env, "IS_SANDBOX", [&](const EnvEntry& e) { return m.fold_string(e.source) == std::string("1"); },
+      *env, "IS_SANDBOX",
+      [&](const EnvEntry& e) { return m.fold_string(e.source) == std::string("1"); },
       [&](const EnvEntry& e) {
-        return fmt::format("{} is {}; expected the string '1'", entry_name(e), describe_value(m, e.source));
+        return fmt::format("{} is {}; expected the string '1'", entry_name(e),
+                           describe_value(m, e.source));
       },
       [&](const EnvEntry& e) { return fmt::format("{} is '1'", entry_name(e)); });
 }
@@ -1041,12 +1110,14 @@ Outcome env_oauth_token(const CheckContext& ctx) {
   auto entries = entries_for(*env, "CLAUDE_CODE_OAUTH_TOKEN");
   if (entries.empty()) return missing_key(*env, "CLAUDE_CODE_OAUTH_TOKEN");
   if (!t.found())
-    return Outcome::fail(entries.front()->location,
-                         fmt::format("CLAUDE_CODE_OAUTH_TOKEN is {}, but dispatchContainer reads no "
-                                     "OAuth token (.claudeToken of the AUTH_KV user record) to set it to",
-                                     show(entries.front()->value, 50)));
+    return Outcome::fail(
+        entries.front()->location,
+        fmt::format("CLAUDE_CODE_OAUTH_TOKEN is {}, but dispatchContainer reads no "
+                    "OAuth token (.claudeToken of the AUTH_KV user record) to set it to",
+                    show(entries.front()->value, 50)));
   return every_entry(
-      *env, "CLAUDE_CODE_OAUTH_TOKEN", [&](const EnvEntry& e) { return is_token(m, fn, t, e.source); },
+      *env, "CLAUDE_CODE_OAUTH_TOKEN",
+      [&](const EnvEntry& e) { return is_token(m, fn, t, e.source); },
       [&](const EnvEntry& e) {
         return fmt::format("{} is {}{}; expected the validated OAuth token {}", entry_name(e),
                            show(e.value, 50), origin_note(m, fn, e.source), t.where());
@@ -1062,8 +1133,8 @@ struct UrlPart {
   std::optional<std::string> env;  // or an env binding
 };
 
-std::optional<std::vector<UrlPart>> url_parts(const FileModel& m, const Function& fn, const Node& expr,
-                                              int depth = 0) {
+std::optional<std::vector<UrlPart>> url_parts(const FileModel& m, const Function& fn,
+                                              const Node& expr, int depth = 0) {
   if (depth > 8) return std::nullopt;
   Node e = FileModel::strip_await(m.caller_value(expr, fn));
   if (e.null()) return std::nullopt;
@@ -1102,7 +1173,8 @@ std::optional<std::vector<UrlPart>> url_parts(const FileModel& m, const Function
   }
   // new URL('/internal/stream', base).href / .toString()
   Node u = e;
-  if (u.is("member_expression") && u.field("property").text() == "href") u = FileModel::strip(u.field("object"));
+  if (u.is("member_expression") && u.field("property").text() == "href")
+    u = FileModel::strip(u.field("object"));
   if (u.is("call_expression") && FileModel::callee_name(u) == "toString")
     u = FileModel::strip(FileModel::callee_object(u));
   if (u.is("new_expression") && FileModel::callee_name(u) == "URL") {
@@ -1164,7 +1236,8 @@ Outcome env_callback_url(const CheckContext& ctx) {
         }
         if (var) {
           value += *var;
-          resolved_from += fmt::format("{}{} = \"{}\"", resolved_from.empty() ? "" : ", ", *p.env, *var);
+          resolved_from +=
+              fmt::format("{}{} = \"{}\"", resolved_from.empty() ? "" : ", ", *p.env, *var);
         } else if (unresolved.empty()) {
           unresolved = *p.env;
         }
@@ -1184,26 +1257,35 @@ Outcome env_callback_url(const CheckContext& ctx) {
     std::string vars_name = vars ? vars->path : "wrangler config";
     if (unresolved.empty()) {
       if (value != want)
-        return Outcome::fail(e->location,
-                             fmt::format("{} is `{}`, which resolves to {} with {} from {} vars; "
-                                         "expected {}",
-                                         entry_name(*e), shape, value, resolved_from, vars_name, want));
+        return Outcome::fail(
+            e->location, fmt::format("{} is `{}`, which resolves to {} with {} from {} vars; "
+                                     "expected {}",
+                                     entry_name(*e), shape, value, resolved_from, vars_name, want));
       pass_text = fmt::format("{} is `{}` = {} ({} from {} vars)", entry_name(*e), shape, value,
                               resolved_from, vars_name);
       continue;
     }
-    std::string why = !vars                  ? "no wrangler config found"
-                      : !vars->error.empty() ? fmt::format("{} could not be read: {}", vars->path, vars->error)
-                                             : fmt::format("{} has no var {}", vars->path, unresolved);
+    std::string why = !vars ? "no wrangler config found"
+                      : !vars->error.empty()
+                          ? fmt::format("{} could not be read: {}", vars->path, vars->error)
+                          : fmt::format("{} has no var {}", vars->path, unresolved);
     std::string path = url_path(want);
+    if (after_env.empty())
+      return Outcome::fail(
+          e->location,
+          fmt::format(
+              "{} is `{}`, which cannot be resolved ({}) and has no constant path to check; "
+              "expected {}, or a var {} in the wrangler config",
+              entry_name(*e), shape, why, want, unresolved));
     if (after_env != path)
-      return Outcome::fail(e->location,
-                           fmt::format("{} is `{}`: after the env binding {} ({}) it ends in '{}'; "
-                                       "expected the path {} of {}",
-                                       entry_name(*e), shape, unresolved, why, after_env, path, want));
-    pass_text = fmt::format("{} is `{}`: built from the env binding {}, which cannot be resolved ({}), "
-                            "plus the path {}",
-                            entry_name(*e), shape, unresolved, why, path);
+      return Outcome::fail(
+          e->location, fmt::format("{} is `{}`: after the env binding {} ({}) it ends in '{}'; "
+                                   "expected the path {} of {}",
+                                   entry_name(*e), shape, unresolved, why, after_env, path, want));
+    pass_text = fmt::format(
+        "{} is `{}`: built from the env binding {}, which cannot be resolved ({}), "
+        "plus the path {}",
+        entry_name(*e), shape, unresolved, why, path);
   }
   return Outcome::pass(entries.back()->location, pass_text);
 }
@@ -1258,11 +1340,13 @@ Outcome env_sdk_session(const CheckContext& ctx) {
     const Function* f = fm.callee_function(c);
     if (!f) return false;
     if (!f->body.is("statement_block"))
-      return fm.derives_from(f->body, [](const FileModel& x, const Node& y) { return is_sdk_session_read(x, y); });
+      return fm.derives_from(
+          f->body, [](const FileModel& x, const Node& y) { return is_sdk_session_read(x, y); });
     for (const Node& ret : fm.nodes_in("return_statement", f->body))
       if (fm.enclosing_function(ret) == f &&
-          fm.derives_from(ret.named_child(0),
-                          [](const FileModel& x, const Node& y) { return is_sdk_session_read(x, y); }))
+          fm.derives_from(ret.named_child(0), [](const FileModel& x, const Node& y) {
+            return is_sdk_session_read(x, y);
+          }))
         return true;
     return false;
   };
@@ -1272,9 +1356,10 @@ Outcome env_sdk_session(const CheckContext& ctx) {
       [&](const EnvEntry& e) {
         return fmt::format("{} is {}{}, not the sdkSessionId read from DO storage{}", entry_name(e),
                            describe_value(m, e.source), origin_note(m, fn, e.source),
-                           any_read ? std::string{}
-                                    : "; dispatchContainer never reads storage.get('sdkSessionId'), so "
-                                      "the agent cannot resume the conversation");
+                           any_read
+                               ? std::string{}
+                               : "; dispatchContainer never reads storage.get('sdkSessionId'), so "
+                                 "the agent cannot resume the conversation");
       },
       [&](const EnvEntry& e) {
         return fmt::format("{} derives from storage.get('sdkSessionId')", entry_name(e));
@@ -1288,17 +1373,19 @@ bool mode_with_default(const FileModel& m, const Function& fn, const Node& value
   auto agent = [&](const Node& n) { return m.fold_string(n) == std::string("agent"); };
   if (v.is("binary_expression")) {
     std::string_view op = v.field("operator").kind();
-    return (op == "||" || op == "??") && is_named(m, fn, v.field("left"), "mode") && agent(v.field("right"));
+    return (op == "||" || op == "??") && is_named(m, fn, v.field("left"), "mode") &&
+           agent(v.field("right"));
   }
   if (v.is("ternary_expression"))
-    return mentions(m, fn, v.field("condition"), "mode") && is_named(m, fn, v.field("consequence"), "mode") &&
-           agent(v.field("alternative"));
+    return mentions(m, fn, v.field("condition"), "mode") &&
+           is_named(m, fn, v.field("consequence"), "mode") && agent(v.field("alternative"));
   if (v.is("identifier") || v.is("shorthand_property_identifier")) {
     Node mapped = FileModel::strip(m.caller_value(v, fn));
     if (!(mapped == v)) return mode_with_default(m, fn, mapped, depth + 1);
     const Binding* b = m.resolve(v.text(), v.start_byte());
     if (!b) return false;
-    if (b->kind == BindingKind::Param) return b->name == "mode" && !b->init.null() && agent(b->init);
+    if (b->kind == BindingKind::Param)
+      return b->name == "mode" && !b->init.null() && agent(b->init);
     if (!b->init.null() && b->path.empty()) return mode_with_default(m, fn, b->init, depth + 1);
   }
   return false;
@@ -1314,13 +1401,12 @@ Outcome env_session_mode(const CheckContext& ctx) {
   return every_entry(
       *env, "VF_SESSION_MODE", [&](const EnvEntry& e) { return mode_with_default(m, fn, e.value); },
       [&](const EnvEntry& e) {
-        return fmt::format("{} is {}; expected mode || 'agent' so a request without a mode still "
-                           "runs in agent mode",
-                           entry_name(e), show(e.value, 50));
+        return fmt::format(
+            "{} is {}; expected mode || 'agent' so a request without a mode still "
+            "runs in agent mode",
+            entry_name(e), show(e.value, 50));
       },
-      [&](const EnvEntry& e) {
-        return fmt::format("{} is {}", entry_name(e), show(e.value, 40));
-      });
+      [&](const EnvEntry& e) { return fmt::format("{} is {}", entry_name(e), show(e.value, 40)); });
 }
 
 Outcome env_conditional(const CheckContext& ctx) {
@@ -1334,16 +1420,17 @@ Outcome env_conditional(const CheckContext& ctx) {
   Location where;
   std::vector<Evidence> ev;
   using KeyVar = std::pair<std::string_view, std::string_view>;
-  for (const auto& [key, var] : std::array<KeyVar, 2>{KeyVar{"VF_MODEL", "model"},
-                                                      KeyVar{"VF_AUTONOMY_MODE", "autonomy"}}) {
+  for (const auto& [key, var] :
+       std::array<KeyVar, 2>{KeyVar{"VF_MODEL", "model"}, KeyVar{"VF_AUTONOMY_MODE", "autonomy"}}) {
     auto entries = entries_for(*env, key);
     std::string problem;
     const EnvEntry* bad = nullptr;
     for (const EnvEntry* e : entries) {
       if (!e->conditional) {
-        problem = fmt::format("{} is set unconditionally; set it only when {} is given, e.g. "
-                              "...({} ? {{ {}: {} }} : {{}})",
-                              entry_name(*e), var, var, key, var);
+        problem = fmt::format(
+            "{} is set unconditionally; set it only when {} is given, e.g. "
+            "...({} ? {{ {}: {} }} : {{}})",
+            entry_name(*e), var, var, key, var);
       } else if (!mentions(m, fn, e->condition, var)) {
         problem = fmt::format("{} is set under {}, not under a condition on {}", entry_name(*e),
                               show(FileModel::strip(e->condition), 40), var);
@@ -1353,8 +1440,7 @@ Outcome env_conditional(const CheckContext& ctx) {
       bad = e;
       break;
     }
-    if (entries.empty())
-      problem = fmt::format("{} is never set{}", key, spreads_note(*env));
+    if (entries.empty()) problem = fmt::format("{} is never set{}", key, spreads_note(*env));
     if (!problem.empty()) {
       problems.push_back(problem);
       if (!where.known()) where = bad ? bad->location : env->location;
@@ -1378,7 +1464,8 @@ Outcome env_config_dir(const CheckContext& ctx) {
   return every_entry(
       *env, "CLAUDE_CONFIG_DIR", [&](const EnvEntry& e) { return m.fold_string(e.source) == want; },
       [&](const EnvEntry& e) {
-        return fmt::format("{} is {}; expected '{}'", entry_name(e), describe_value(m, e.source), want);
+        return fmt::format("{} is {}; expected '{}'", entry_name(e), describe_value(m, e.source),
+                           want);
       },
       [&](const EnvEntry& e) { return fmt::format("{} is '{}'", entry_name(e), want); });
 }
@@ -1389,7 +1476,8 @@ std::string secrets_kind(const FileModel& m, const Node& call) {
   std::string text = name;
   for (const Node& a : FileModel::arguments(call))
     if (auto p = m.pattern(a)) text += fmt::format(" {}", lower(*p));
-  if (name.find("secret") == std::string::npos && text.find("secret") == std::string::npos) return {};
+  if (name.find("secret") == std::string::npos && text.find("secret") == std::string::npos)
+    return {};
   if (text.find("project") != std::string::npos) return "project";
   if (text.find("user") != std::string::npos) return "user";
   return {};
@@ -1419,31 +1507,35 @@ Outcome env_secrets(const CheckContext& ctx) {
     if (!kind.empty() && !spread.count(kind)) spread[kind] = sp;
   }
   if (spread.count("project") && spread.count("user"))
-    return Outcome::pass(m.location(spread["project"]),
-                         fmt::format("env spreads {} (line {}) and {} (line {})", show(spread["project"], 30),
-                                     spread["project"].line(), show(spread["user"], 30), spread["user"].line()),
-                         {{m.location(spread["project"]), "project secrets"},
-                          {m.location(spread["user"]), "user secrets"}});
+    return Outcome::pass(
+        m.location(spread["project"]),
+        fmt::format("env spreads {} (line {}) and {} (line {})", show(spread["project"], 30),
+                    spread["project"].line(), show(spread["user"], 30), spread["user"].line()),
+        {{m.location(spread["project"]), "project secrets"},
+         {m.location(spread["user"]), "user secrets"}});
   std::vector<std::string> parts;
   for (const char* k : {"project", "user"}) {
     const std::string kind = k;
     if (spread.count(kind)) continue;
-    parts.push_back(collector.count(kind)
-                        ? fmt::format("{} secrets are collected by {} (line {}) but never spread into the env",
-                                      kind, show(collector[kind], 40), collector[kind].line())
-                        : fmt::format("no {}-secrets collector is called and nothing spreads {} secrets into "
-                                      "the env",
-                                      kind, kind));
+    parts.push_back(
+        collector.count(kind)
+            ? fmt::format("{} secrets are collected by {} (line {}) but never spread into the env",
+                          kind, show(collector[kind], 40), collector[kind].line())
+            : fmt::format("no {}-secrets collector is called and nothing spreads {} secrets into "
+                          "the env",
+                          kind, kind));
   }
-  return Outcome::fail(env->location, fmt::format("the startProcess env (line {}): {}", env->location.line,
-                                                  join(parts, "; ")));
+  return Outcome::fail(env->location, fmt::format("the startProcess env (line {}): {}",
+                                                  env->location.line, join(parts, "; ")));
 }
 
-// -- lastActiveAt ----------------------------------------------------------------------------------------
+// -- lastActiveAt
+// ----------------------------------------------------------------------------------------
 
 // Whether the value put is an object carrying lastActiveAt: `JSON.stringify({ …, lastActiveAt })`,
 // an object literal, or a bound object whose lastActiveAt is assigned first.
-bool carries_last_active(const FileModel& m, const Function& fn, const Region& r, const Node& value) {
+bool carries_last_active(const FileModel& m, const Function& fn, const Region& r,
+                         const Node& value) {
   Node v = FileModel::strip_await(m.caller_value(value, fn));
   if (v.is("call_expression") && FileModel::callee_name(v) == "stringify") {
     auto args = FileModel::arguments(v);
@@ -1477,7 +1569,8 @@ bool passed_to_wait_until(const FileModel& m, const Region& r, const Node& outer
     const Binding* b = m.resolve(p.field("name"));
     for (const Node& call : m.find("call_expression", r, match::call("waitUntil")))
       for (const Node& a : FileModel::arguments(call))
-        if (FileModel::strip(a).is("identifier") && m.resolve(FileModel::strip(a)) == b) return true;
+        if (FileModel::strip(a).is("identifier") && m.resolve(FileModel::strip(a)) == b)
+          return true;
   }
   return false;
 }
@@ -1498,27 +1591,32 @@ Outcome last_active(const CheckContext& ctx) {
     bool waited = passed_to_wait_until(m, s->region, use.outer);
     bool caught = use.has("catch") || (use.has("then") && use.chain.back().args.size() > 1);
     if (!use.awaited && !use.returned && (waited || caught))
-      return Outcome::pass(m.location(p.call),
-                           fmt::format("SESSIONS_KV.put(…lastActiveAt…) at line {}, {}", p.call.line(),
-                                       waited ? "handed to waitUntil" : "not awaited, with .catch()"));
+      return Outcome::pass(
+          m.location(p.call),
+          fmt::format("SESSIONS_KV.put(…lastActiveAt…) at line {}, {}", p.call.line(),
+                      waited ? "handed to waitUntil" : "not awaited, with .catch()"));
     if (at.null()) at = p.call;
     if (use.awaited)
-      problems.push_back(fmt::format("the lastActiveAt write at line {} is awaited, so dispatch waits for KV; "
-                                     "drop the await and add .catch(() => {{}}) or pass it to waitUntil",
-                                     p.call.line()));
+      problems.push_back(
+          fmt::format("the lastActiveAt write at line {} is awaited, so dispatch waits for KV; "
+                      "drop the await and add .catch(() => {{}}) or pass it to waitUntil",
+                      p.call.line()));
     else if (use.returned)
-      problems.push_back(fmt::format("the lastActiveAt write at line {} is returned, so the caller waits for it",
-                                     p.call.line()));
+      problems.push_back(
+          fmt::format("the lastActiveAt write at line {} is returned, so the caller waits for it",
+                      p.call.line()));
     else
-      problems.push_back(fmt::format("the lastActiveAt write at line {} is neither caught nor handed to "
-                                     "waitUntil: a failed write is an unhandled rejection",
-                                     p.call.line()));
+      problems.push_back(
+          fmt::format("the lastActiveAt write at line {} is neither caught nor handed to "
+                      "waitUntil: a failed write is an unhandled rejection",
+                      p.call.line()));
   }
   if (!problems.empty()) return Outcome::fail(m.location(at), join(problems, "; "));
-  return Outcome::fail(s->location(),
-                       fmt::format("no SESSIONS_KV.put of the session with lastActiveAt in "
-                                   "dispatchContainer{}",
-                                   puts.empty() ? std::string{} : "; puts found: " + kv_call_list(m, puts)));
+  return Outcome::fail(
+      s->location(),
+      fmt::format("no SESSIONS_KV.put of the session with lastActiveAt in "
+                  "dispatchContainer{}",
+                  puts.empty() ? std::string{} : "; puts found: " + kv_call_list(m, puts)));
 }
 
 }  // namespace
@@ -1529,8 +1627,9 @@ void register_do_dispatch_checks(Registry& r) {
          .title = "reads session from `SESSIONS_KV` at `session:{sessionId}`",
          .expected = "SESSIONS_KV.get(`session:${sessionId}`, …) in dispatchContainer",
          .role = Role::DurableObject,
-         .passes_when = "a get on the SESSIONS_KV env binding (this.env / env / destructured) whose key is "
-                        "session:{sessionId} (template or concatenation)",
+         .passes_when =
+             "a get on the SESSIONS_KV env binding (this.env / env / destructured) whose key is "
+             "session:{sessionId} (template or concatenation)",
          .fails_when = "other key (sessions:…); another KV namespace; no session read",
          .config_keys = {"roles.do", "className"},
          .run = session_kv});
@@ -1539,8 +1638,9 @@ void register_do_dispatch_checks(Registry& r) {
          .title = "rejects terminated / pending-delete sessions",
          .expected = "tests of session.status against 'terminated' and 'pending-delete' that throw",
          .role = Role::DurableObject,
-         .passes_when = "=== / !== comparisons (either operand order), includes()/has() on a list, or switch "
-                        "cases on status, each leading to a throw, for both values",
+         .passes_when =
+             "=== / !== comparisons (either operand order), includes()/has() on a list, or switch "
+             "cases on status, each leading to a throw, for both values",
          .fails_when = "one value not rejected; the comparison's branch does not throw",
          .config_keys = {"roles.do", "className"},
          .run = session_status});
@@ -1549,8 +1649,9 @@ void register_do_dispatch_checks(Registry& r) {
          .title = "requires `session.sandboxId`",
          .expected = "a falsy test of sandboxId (e.g. if (!session.sandboxId) throw …)",
          .role = Role::DurableObject,
-         .passes_when = "!sandboxId, == null, === undefined or === '' in an if whose throwing branch runs "
-                        "when it holds",
+         .passes_when =
+             "!sandboxId, == null, === undefined or === '' in an if whose throwing branch runs "
+             "when it holds",
          .fails_when = "no test; a test whose branch does not throw",
          .config_keys = {"roles.do", "className"},
          .run = sandbox_id});
@@ -1559,21 +1660,25 @@ void register_do_dispatch_checks(Registry& r) {
          .title = "gets sandbox via `getSandbox(SANDBOX_CONTAINER, sandboxId)`",
          .expected = "getSandbox(<sandboxBinding env read>, session.sandboxId)",
          .role = Role::DurableObject,
-         .passes_when = "a getSandbox call whose first argument reads the sandbox env binding and whose "
-                        "second is the session's sandboxId",
+         .passes_when =
+             "a getSandbox call whose first argument reads the sandbox env binding and whose "
+             "second is the session's sandboxId",
          .fails_when = "arguments swapped; another binding; no getSandbox call",
          .config_keys = {"sandboxBinding", "roles.do"},
          .run = get_sandbox});
   r.add({.id = "do.dispatch-sign-jwt",
          .group = Group::DurableObject,
          .title = "signs JWT with `signExecutionToken(executionId, sessionId, JWT_SECRET)`",
-         .expected = "signExecutionToken(executionId, sessionId, this.env.JWT_SECRET), imported from the "
-                     "jwt file",
+         .expected =
+             "signExecutionToken(executionId, sessionId, this.env.JWT_SECRET), imported from the "
+             "jwt file",
          .role = Role::DurableObject,
-         .passes_when = "the call's first three arguments are executionId, sessionId and the JWT_SECRET env "
-                        "binding, and the callee is imported from the jwt role file",
-         .fails_when = "arguments swapped; another secret; defined locally or imported from elsewhere; "
-                       "jwt file missing",
+         .passes_when =
+             "the call's first three arguments are executionId, sessionId and the JWT_SECRET env "
+             "binding, and the callee is imported from the jwt role file",
+         .fails_when =
+             "arguments swapped; another secret; defined locally or imported from elsewhere; "
+             "jwt file missing",
          .config_keys = {"roles.jwt", "roles.do"},
          .run = sign_jwt});
   r.add({.id = "do.dispatch-oauth-kv",
@@ -1581,18 +1686,21 @@ void register_do_dispatch_checks(Registry& r) {
          .title = "reads `claudeToken` from `AUTH_KV` at `user:{userId}`",
          .expected = "AUTH_KV.get(`user:${userId}`, …) and .claudeToken read from its result",
          .role = Role::DurableObject,
-         .passes_when = "a get on AUTH_KV with key user:{userId}, whose result (awaited, or JSON.parse'd) "
-                        "is read for claudeToken (member read or destructuring, through bindings)",
+         .passes_when =
+             "a get on AUTH_KV with key user:{userId}, whose result (awaited, or JSON.parse'd) "
+             "is read for claudeToken (member read or destructuring, through bindings)",
          .fails_when = "other key (users:…); other field; no user record read",
          .config_keys = {"roles.do", "className"},
          .run = oauth_kv});
   r.add({.id = "do.dispatch-oauth-prefix",
          .group = Group::DurableObject,
          .title = "validates token exists and starts with `sk-ant-oat01-`",
-         .expected = "a falsy test and a startsWith(oauthPrefix) test on the OAuth token, each throwing",
+         .expected =
+             "a falsy test and a startsWith(oauthPrefix) test on the OAuth token, each throwing",
          .role = Role::DurableObject,
-         .passes_when = "if (!token) throw … and if (!token.startsWith('sk-ant-oat01-')) throw … (or one "
-                        "if with ||, or !token?.startsWith(…))",
+         .passes_when =
+             "if (!token) throw … and if (!token.startsWith('sk-ant-oat01-')) throw … (or one "
+             "if with ||, or !token?.startsWith(…))",
          .fails_when = "another prefix (sk-ant-api03-); a test that does not throw; no test",
          .config_keys = {"oauthPrefix", "roles.do"},
          .run = oauth_prefix});
@@ -1601,8 +1709,9 @@ void register_do_dispatch_checks(Registry& r) {
          .title = "writes prompt to `/tmp/vf-pending-query.json`",
          .expected = "writeFile('/tmp/vf-pending-query.json', content including prompt)",
          .role = Role::DurableObject,
-         .passes_when = "a writeFile call whose path folds to pendingQueryPath and whose content derives "
-                        "from prompt",
+         .passes_when =
+             "a writeFile call whose path folds to pendingQueryPath and whose content derives "
+             "from prompt",
          .fails_when = "another path; content without the prompt; no writeFile",
          .config_keys = {"pendingQueryPath", "roles.do"},
          .run = pending_query});
@@ -1611,8 +1720,9 @@ void register_do_dispatch_checks(Registry& r) {
          .title = "startProcess env has PATH, HOME, NODE_PATH, LANG, TERM",
          .expected = "PATH, HOME, NODE_PATH, LANG and TERM keys in the startProcess env",
          .role = Role::DurableObject,
-         .passes_when = "all five keys are set unconditionally in the env object (literal, const, builder "
-                        "helper, spreads of literals, later assignments)",
+         .passes_when =
+             "all five keys are set unconditionally in the env object (literal, const, builder "
+             "helper, spreads of literals, later assignments)",
          .fails_when = "a key missing (Found lists them); a key set only under a condition",
          .config_keys = {"roles.do", "className"},
          .run = env_system});
@@ -1625,24 +1735,28 @@ void register_do_dispatch_checks(Registry& r) {
          .fails_when = "'true'; a number; missing",
          .config_keys = {"roles.do", "className"},
          .run = env_is_sandbox});
-  r.add({.id = "do.env-oauth-token",
-         .group = Group::DurableObject,
-         .title = "env sets `CLAUDE_CODE_OAUTH_TOKEN` to the OAuth token",
-         .expected = "CLAUDE_CODE_OAUTH_TOKEN: the OAuth token validated in do.dispatch-oauth-prefix",
-         .role = Role::DurableObject,
-         .passes_when = "the value traces to the same token (the .claudeToken of the AUTH_KV user record)",
-         .fails_when = "the execution JWT or another value; missing",
-         .config_keys = {"roles.do", "className"},
-         .run = env_oauth_token});
+  r.add(
+      {.id = "do.env-oauth-token",
+       .group = Group::DurableObject,
+       .title = "env sets `CLAUDE_CODE_OAUTH_TOKEN` to the OAuth token",
+       .expected = "CLAUDE_CODE_OAUTH_TOKEN: the OAuth token validated in do.dispatch-oauth-prefix",
+       .role = Role::DurableObject,
+       .passes_when =
+           "the value traces to the same token (the .claudeToken of the AUTH_KV user record)",
+       .fails_when = "the execution JWT or another value; missing",
+       .config_keys = {"roles.do", "className"},
+       .run = env_oauth_token});
   r.add({.id = "do.env-callback-url",
          .group = Group::DurableObject,
          .title = "env sets `VF_CALLBACK_URL` to the stream callback",
          .expected = "VF_CALLBACK_URL: https://vaporforge.dev/internal/stream (config callbackUrl)",
          .role = Role::DurableObject,
-         .passes_when = "the value folds to callbackUrl; or env binding + constant path resolved through "
-                        "wrangler vars equals it; or, when the binding cannot be resolved, the constant "
-                        "path is callbackUrl's path",
-         .fails_when = "another path or origin (including a wrangler var with another origin); missing",
+         .passes_when =
+             "the value folds to callbackUrl; or env binding + constant path resolved through "
+             "wrangler vars equals it; or, when the binding cannot be resolved, the constant "
+             "path is callbackUrl's path",
+         .fails_when =
+             "another path or origin (including a wrangler var with another origin); missing",
          .config_keys = {"callbackUrl", "roles.do"},
          .run = env_callback_url});
   r.add({.id = "do.env-stream-jwt",
@@ -1659,8 +1773,9 @@ void register_do_dispatch_checks(Registry& r) {
          .title = "env sets `VF_SDK_SESSION_ID`",
          .expected = "VF_SDK_SESSION_ID derived from storage.get('sdkSessionId')",
          .role = Role::DurableObject,
-         .passes_when = "the value derives from the DO storage read of sdkSessionId (this.state.storage or "
-                        "this.ctx.storage), directly or through a let a branch may clear",
+         .passes_when =
+             "the value derives from the DO storage read of sdkSessionId (this.state.storage or "
+             "this.ctx.storage), directly or through a let a branch may clear",
          .fails_when = "a constant; another value; missing",
          .config_keys = {"roles.do", "className"},
          .run = env_sdk_session});
@@ -1669,21 +1784,25 @@ void register_do_dispatch_checks(Registry& r) {
          .title = "env sets `VF_SESSION_MODE: mode || 'agent'`",
          .expected = "VF_SESSION_MODE: mode || 'agent'",
          .role = Role::DurableObject,
-         .passes_when = "mode || 'agent', mode ?? 'agent', mode ? mode : 'agent', or mode with an 'agent' "
-                        "parameter default",
+         .passes_when =
+             "mode || 'agent', mode ?? 'agent', mode ? mode : 'agent', or mode with an 'agent' "
+             "parameter default",
          .fails_when = "no default; another default; missing",
          .config_keys = {"roles.do", "className"},
          .run = env_session_mode});
-  r.add({.id = "do.env-conditional",
-         .group = Group::DurableObject,
-         .title = "env sets `VF_MODEL` and `VF_AUTONOMY_MODE` conditionally",
-         .expected = "VF_MODEL only under a condition on model, VF_AUTONOMY_MODE only under one on autonomy",
-         .role = Role::DurableObject,
-         .passes_when = "conditional spreads ...(model ? { VF_MODEL: model } : {}) / ...(model && {…}), or "
-                        "an if that assigns the key",
-         .fails_when = "set unconditionally; never set; under an unrelated condition",
-         .config_keys = {"roles.do", "className"},
-         .run = env_conditional});
+  r.add(
+      {.id = "do.env-conditional",
+       .group = Group::DurableObject,
+       .title = "env sets `VF_MODEL` and `VF_AUTONOMY_MODE` conditionally",
+       .expected =
+           "VF_MODEL only under a condition on model, VF_AUTONOMY_MODE only under one on autonomy",
+       .role = Role::DurableObject,
+       .passes_when =
+           "conditional spreads ...(model ? { VF_MODEL: model } : {}) / ...(model && {…}), or "
+           "an if that assigns the key",
+       .fails_when = "set unconditionally; never set; under an unrelated condition",
+       .config_keys = {"roles.do", "className"},
+       .run = env_conditional});
   r.add({.id = "do.env-config-dir",
          .group = Group::DurableObject,
          .title = "env sets `CLAUDE_CONFIG_DIR`",
@@ -1696,24 +1815,29 @@ void register_do_dispatch_checks(Registry& r) {
   r.add({.id = "do.env-secrets",
          .group = Group::DurableObject,
          .title = "env spreads project and user secrets",
-         .expected = "two spreads in the env: the project-secrets and the user-secrets collectors' results",
+         .expected =
+             "two spreads in the env: the project-secrets and the user-secrets collectors' results",
          .role = Role::DurableObject,
-         .passes_when = "spread elements (or Object.assign sources) whose values come from calls whose names "
-                        "mention project / user secrets",
+         .passes_when =
+             "spread elements (or Object.assign sources) whose values come from calls whose names "
+             "mention project / user secrets",
          .fails_when = "one collector's result not spread; no collectors",
          .config_keys = {"roles.do", "className"},
          .run = env_secrets});
-  r.add({.id = "do.dispatch-last-active",
-         .group = Group::DurableObject,
-         .title = "updates `lastActiveAt` in KV without blocking",
-         .expected = "SESSIONS_KV.put(…, JSON.stringify({ …, lastActiveAt })) not awaited, with .catch() or "
-                     "in waitUntil",
-         .role = Role::DurableObject,
-         .passes_when = "a SESSIONS_KV.put of an object with lastActiveAt that is not awaited or returned and "
-                        "is caught or handed to waitUntil",
-         .fails_when = "awaited; neither caught nor in waitUntil; no lastActiveAt write",
-         .config_keys = {"roles.do", "className"},
-         .run = last_active});
+  r.add(
+      {.id = "do.dispatch-last-active",
+       .group = Group::DurableObject,
+       .title = "updates `lastActiveAt` in KV without blocking",
+       .expected =
+           "SESSIONS_KV.put(…, JSON.stringify({ …, lastActiveAt })) not awaited, with .catch() or "
+           "in waitUntil",
+       .role = Role::DurableObject,
+       .passes_when =
+           "a SESSIONS_KV.put of an object with lastActiveAt that is not awaited or returned and "
+           "is caught or handed to waitUntil",
+       .fails_when = "awaited; neither caught nor in waitUntil; no lastActiveAt write",
+       .config_keys = {"roles.do", "className"},
+       .run = last_active});
 }
 
 }  // namespace v15

@@ -183,7 +183,8 @@ class BridgeValues {
   std::string map_ = "httpBridges";
 };
 
-// -- error lines -----------------------------------------------------------------------------------
+// -- error lines
+// -----------------------------------------------------------------------------------
 
 bool json_text_is_error(const std::string& text) {
   auto doc = nlohmann::json::parse(text, nullptr, false);
@@ -227,8 +228,10 @@ Actions actions_in(const FileModel& m, const BridgeValues& bv, const Region& r) 
   for (const Node& call : m.nodes_in("call_expression", r)) {
     if (bv.is_writer_call(call, "write")) {
       auto args = FileModel::arguments(call);
-      if (!args.empty() && carries_error_json(m, args[0])) a.error_writes.push_back(call);
-      else a.other_writes.push_back(call);
+      if (!args.empty() && carries_error_json(m, args[0]))
+        a.error_writes.push_back(call);
+      else
+        a.other_writes.push_back(call);
     } else if (bv.is_writer_call(call, "close")) {
       a.closes.push_back(call);
     } else if (bv.is_map_call(call, "delete")) {
@@ -253,7 +256,8 @@ Node deferred_close_on_reject(const FileModel& m, const BridgeValues& bv) {
     PromiseUse use = m.promise_use(FileModel::callee_object(call));
     for (const Continuation& c : use.chain) {
       Node handler;
-      if (c.method == "catch" || c.method == "finally") handler = c.args.empty() ? Node{} : c.args[0];
+      if (c.method == "catch" || c.method == "finally")
+        handler = c.args.empty() ? Node{} : c.args[0];
       if (c.method == "then" && c.args.size() > 1) handler = c.args[1];
       const Function* f = handler.null() ? nullptr : m.function_at(handler);
       if (!f) continue;
@@ -292,7 +296,8 @@ Node rejection_handler(const PromiseUse& use, Node* continuation) {
   return {};
 }
 
-// -- error.bridge-timeout --------------------------------------------------------------------------
+// -- error.bridge-timeout
+// --------------------------------------------------------------------------
 
 Outcome bridge_timeout(const CheckContext& ctx) {
   Outcome failure;
@@ -301,9 +306,10 @@ Outcome bridge_timeout(const CheckContext& ctx) {
   const FileModel& m = *scope->model;
   const BridgeTimeout& bt = ctx.project().bridge_timeout();
   if (!bt.found())
-    return Outcome::fail(scope->location(),
-                         "handleChatHttp arms no bridge timeout (no setTimeout(fn, ms) in it or its "
-                         "helpers): a container that never calls back leaves the browser waiting");
+    return Outcome::fail(
+        scope->location(),
+        "handleChatHttp arms no bridge timeout (no setTimeout(fn, ms) in it or its "
+        "helpers): a container that never calls back leaves the browser waiting");
   const Function* cb = m.function_at(bt.callback);
   if (!cb)
     return Outcome::fail(m.location(bt.call),
@@ -323,8 +329,7 @@ Outcome bridge_timeout(const CheckContext& ctx) {
                       also);
   }
   if (a.settles.empty()) missing.push_back("never resolves or rejects the bridge");
-  if (a.deletes.empty())
-    missing.push_back(fmt::format("never deletes it from {}", bv.map_name()));
+  if (a.deletes.empty()) missing.push_back(fmt::format("never deletes it from {}", bv.map_name()));
   if (!missing.empty())
     return Outcome::fail(m.location(cb->node),
                          fmt::format("the bridge-timeout callback (line {}) {}", cb->node.line(),
@@ -333,14 +338,15 @@ Outcome bridge_timeout(const CheckContext& ctx) {
       m.location(cb->node),
       fmt::format("the timeout callback (line {}) writes an error line ({}), settles the bridge "
                   "({}) and deletes it from {} ({})",
-                  cb->node.line(), at(a.error_writes.front()), at(a.settles.front()),
-                  bv.map_name(), at(a.deletes.front())),
+                  cb->node.line(), at(a.error_writes.front()), at(a.settles.front()), bv.map_name(),
+                  at(a.deletes.front())),
       {{m.location(a.error_writes.front()), "error line"},
        {m.location(a.settles.front()), "bridge settled"},
        {m.location(a.deletes.front()), "bridge deleted"}});
 }
 
-// -- error.dispatch-throws -------------------------------------------------------------------------
+// -- error.dispatch-throws
+// -------------------------------------------------------------------------
 
 Outcome dispatch_throws(const CheckContext& ctx) {
   Outcome failure;
@@ -379,24 +385,28 @@ Outcome dispatch_throws(const CheckContext& ctx) {
                               at(a.settles.front()), at(close));
   }
   std::vector<std::string> missing;
-  if (a.error_writes.empty()) missing.push_back("writes no error line (type: 'error') to the writer");
+  if (a.error_writes.empty())
+    missing.push_back("writes no error line (type: 'error') to the writer");
   if (close.null()) missing.push_back("never closes the writer");
-  if (a.deletes.empty()) missing.push_back(fmt::format("never deletes the bridge from {}", bv.map_name()));
+  if (a.deletes.empty())
+    missing.push_back(fmt::format("never deletes the bridge from {}", bv.map_name()));
   if (!missing.empty())
     return Outcome::fail(m.location(handler),
                          fmt::format("the .catch() of dispatchContainer() (line {}) {}",
                                      handler.line(), join(missing, "; ")));
-  return Outcome::pass(m.location(handler),
-                       fmt::format("dispatchContainer().catch at line {} writes an error line ({}), "
-                                   "closes the writer ({}){} and deletes the bridge ({})",
-                                   handler.line(), at(a.error_writes.front()), at(close),
-                                   close_how, at(a.deletes.front())),
-                       {{m.location(a.error_writes.front()), "error line"},
-                        {m.location(close), "writer closed"},
-                        {m.location(a.deletes.front()), "bridge deleted"}});
+  return Outcome::pass(
+      m.location(handler),
+      fmt::format("dispatchContainer().catch at line {} writes an error line ({}), "
+                  "closes the writer ({}){} and deletes the bridge ({})",
+                  handler.line(), at(a.error_writes.front()), at(close), close_how,
+                  at(a.deletes.front())),
+      {{m.location(a.error_writes.front()), "error line"},
+       {m.location(close), "writer closed"},
+       {m.location(a.deletes.front()), "bridge deleted"}});
 }
 
-// -- error.browser-disconnect ----------------------------------------------------------------------
+// -- error.browser-disconnect
+// ----------------------------------------------------------------------
 
 struct Guard {
   bool ok = false;
@@ -467,7 +477,8 @@ Guard guard_of(const FileModel& m, const Node& promise, int depth) {
     }
     return {false, "stored in a variable whose promise is never caught"};
   }
-  if (!use.chain.empty()) return {false, fmt::format(".{}() without .catch()", use.chain.back().method)};
+  if (!use.chain.empty())
+    return {false, fmt::format(".{}() without .catch()", use.chain.back().method)};
   return {false, "fire-and-forget without .catch()"};
 }
 
@@ -522,7 +533,8 @@ Outcome browser_disconnect(const CheckContext& ctx) {
                        evidence);
 }
 
-// -- error.session-not-found ------------------------------------------------------------------------
+// -- error.session-not-found
+// ------------------------------------------------------------------------
 
 bool is_nullish(const Node& n) {
   Node s = FileModel::strip(n);
@@ -565,33 +577,47 @@ std::string error_parameter(const FileModel& m, const Node& holder) {
   return f ? f->parameter_name(0) : std::string{};
 }
 
-// Whether the response `expr` puts anything derived from the error into what it sends: its
-// arguments, or (for a same-file helper) what the helper returns from the parameter it gets.
-bool response_leaks(const FileModel& m, const Node& expr, const Matcher& err, int depth = 0) {
+// The narrowest readable part of `n` that carries the error: a `key: value` pair or shorthand
+// property of the body, else `n` itself.
+Node leak_site(const FileModel& m, const Node& n, const Matcher& err) {
+  for (const Node& pair : m.nodes_in("pair", n))
+    if (m.derives_from(pair.field("value"), err)) return pair;
+  for (const Node& sh : m.nodes_in("shorthand_property_identifier", n))
+    if (m.derives_from(sh, err)) return sh;
+  return n;
+}
+
+// What in the response `expr` carries the error into what it sends: one of its arguments, or
+// (for a same-file helper) what the helper returns from the parameter it gets. Null when
+// nothing does.
+Node response_leak(const FileModel& m, const Node& expr, const Matcher& err, int depth = 0) {
   Node e = FileModel::strip_await(expr);
   if (e.is("identifier")) {
     Origin o = m.trace(e);
     if (o.path.empty() && !(o.expr == e)) e = FileModel::strip_await(o.expr);
   }
-  if (!e.is("call_expression") && !e.is("new_expression")) return m.derives_from(e, err);
+  if (!e.is("call_expression") && !e.is("new_expression"))
+    return m.derives_from(e, err) ? leak_site(m, e, err) : Node{};
   auto args = FileModel::arguments(e);
   const Function* helper = e.is("call_expression") ? m.callee_function(e) : nullptr;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (!m.derives_from(args[i], err)) continue;
-    if (!helper || depth >= kMaxHops || helper->body.null()) return true;
-    std::string pname = helper->parameter_name(i);
-    if (pname.empty()) return true;
+    std::string pname = helper ? helper->parameter_name(i) : std::string{};
+    if (!helper || depth >= kMaxHops || helper->body.null() || pname.empty())
+      return leak_site(m, args[i], err);
+    // a helper that builds the response: does what it returns carry that parameter?
     Matcher inner = from_error(helper->node, pname);
     if (!helper->body.is("statement_block")) {
-      if (response_leaks(m, helper->body, inner, depth + 1)) return true;
+      if (!response_leak(m, helper->body, inner, depth + 1).null())
+        return leak_site(m, args[i], err);
       continue;
     }
     for (const Node& ret : m.nodes_in("return_statement", helper->body))
       if (m.enclosing_function(ret) == helper &&
-          response_leaks(m, ret.named_child(0), inner, depth + 1))
-        return true;
+          !response_leak(m, ret.named_child(0), inner, depth + 1).null())
+        return leak_site(m, args[i], err);
   }
-  return false;
+  return {};
 }
 
 // What a catch (clause or handler function) does with the error: tells the browser through the
@@ -602,7 +628,8 @@ struct CatchResult {
   Node response;  // a returned Response with status ≥ 500
   std::optional<int> status;
   bool leaks = false;
-  Node leak_return;
+  Node leak_return;  // the returned response that leaks
+  Node leak;         // the part of it that carries the error
 };
 
 CatchResult examine_catch(const FileModel& m, const BridgeValues& bv, const Node& holder) {
@@ -631,9 +658,10 @@ CatchResult examine_catch(const FileModel& m, const BridgeValues& bv, const Node
       r.response = v;
       r.status = status;
     }
-    if (response_leaks(m, v, err)) {
+    if (Node leak = response_leak(m, v, err); !leak.null() && !r.leaks) {
       r.leaks = true;
       r.leak_return = v;
+      r.leak = leak;
     }
   }
   return r;
@@ -644,6 +672,7 @@ struct Step {
   std::string text;  // the path so far, or what breaks it
   Location where;
   std::vector<Evidence> evidence;
+  bool at_entry = false;  // ends in a catch inside fetch() itself
 };
 
 class SessionPath {
@@ -653,19 +682,25 @@ class SessionPath {
 
   // Where a rejection of function `f`'s promise goes, for every call of it.
   Step from_function(const Function& f, int depth) const {
-    if (depth > kMaxHops) return {false, "the caller chain is too deep to follow", m_.location(f.node), {}};
+    if (depth > kMaxHops)
+      return {false, "the caller chain is too deep to follow", m_.location(f.node), {}};
     if (is_entry(f))
-      return {false,
-              fmt::format("it escapes {}() uncaught: the runtime answers with an opaque error",
-                          f.name),
-              m_.location(f.node), {}};
+      return {
+          false,
+          fmt::format("it escapes {}() uncaught: the runtime answers with an opaque error", f.name),
+          m_.location(f.node),
+          {}};
     auto calls = calls_of(m_, f);
     if (calls.empty())
-      return {false, fmt::format("{}() is never called in {}", f.name, m_.path()), m_.location(f.node), {}};
-    Step all{true, "", {}, {}};
+      return {false,
+              fmt::format("{}() is never called in {}", f.name, m_.path()),
+              m_.location(f.node),
+              {}};
+    Step all{true, "", {}, {}, true};
     for (const Node& c : calls) {
       Step s = from_call(c, f, depth);
       if (!s.ok) return s;
+      all.at_entry = all.at_entry && s.at_entry;
       all.text += (all.text.empty() ? "" : "; ") + s.text;
       if (!all.where.known()) all.where = s.where;
       all.evidence.insert(all.evidence.end(), s.evidence.begin(), s.evidence.end());
@@ -696,13 +731,15 @@ class SessionPath {
           return {false,
                   fmt::format("fetch() calls handleChatHttp() at line {} outside any try/catch",
                               c.line()),
-                  m_.location(c), {}};
+                  m_.location(c),
+                  {}};
         if (!use.awaited)
           return {false,
                   fmt::format("fetch() returns handleChatHttp() at line {} without await inside "
                               "the try at line {}: a rejection escapes its catch",
                               c.line(), t.line()),
-                  m_.location(c), {}};
+                  m_.location(c),
+                  {}};
         holder = t.field("handler");
         what = fmt::format("fetch try/catch at line {}", t.line());
       }
@@ -710,16 +747,20 @@ class SessionPath {
       if (r.response.null() || r.status != 500) {
         std::string does = r.rethrows ? "rethrows" : "returns no status-500 response";
         if (r.status) does = fmt::format("returns status {}", *r.status);
-        return {false, fmt::format("{} {} (expected a 500 with a constant body)", what, does),
-                m_.location(holder), {}};
+        return {false,
+                fmt::format("{} {} (expected a 500 with a constant body)", what, does),
+                m_.location(holder),
+                {}};
       }
       if (r.leaks)
         return {false,
-                fmt::format("{} returns 500 whose body interpolates the error: {} (line {})", what,
-                            snippet(r.leak_return, 70), r.leak_return.line()),
-                m_.location(r.leak_return), {}};
-      all.text += (all.text.empty() ? "" : "; ") +
-                  fmt::format("{} returns 500 with a constant body (line {})", what, r.response.line());
+                fmt::format("{} returns 500 whose body carries the caught error: {} (line {})",
+                            what, snippet(r.leak, 70), r.leak.line()),
+                m_.location(r.leak),
+                {}};
+      all.text +=
+          (all.text.empty() ? "" : "; ") +
+          fmt::format("{} returns 500 with a constant body (line {})", what, r.response.line());
       if (!all.where.known()) all.where = m_.location(holder);
       all.evidence.push_back({m_.location(r.response), "safe 500"});
     }
@@ -739,20 +780,24 @@ class SessionPath {
     if (!handler.null()) {
       CatchResult r = examine_catch(m_, bv_, handler);
       if (!r.error_write.null())
-        return {true,
-                fmt::format("{}.catch at line {} writes an error line (line {})", callee.name,
-                            continuation.line(), r.error_write.line()),
-                m_.location(continuation),
-                {{m_.location(continuation), "caught"}, {m_.location(r.error_write), "error line"}}};
+        return {
+            true,
+            fmt::format("{}().catch at line {} writes an error line (line {})", callee.name,
+                        continuation.line(), r.error_write.line()),
+            m_.location(continuation),
+            {{m_.location(continuation), "caught"}, {m_.location(r.error_write), "error line"}}};
       if (r.rethrows) {
         const Function* f = m_.enclosing_function(call);
-        if (f) return prefix(fmt::format("{}.catch at line {} rethrows", callee.name, continuation.line()),
-                             from_function(*f, depth + 1));
+        if (f)
+          return prefix(
+              fmt::format("{}().catch at line {} rethrows", callee.name, continuation.line()),
+              from_function(*f, depth + 1));
       }
       return {false,
-              fmt::format("{}.catch at line {} never sends an error line to the browser",
+              fmt::format("{}().catch at line {} never sends an error line to the browser",
                           callee.name, continuation.line()),
-              m_.location(continuation), {}};
+              m_.location(continuation),
+              {}};
     }
     if (use.awaited || use.returned) {
       Node t = use.awaited ? catching_try(m_, use.outer) : Node{};
@@ -764,39 +809,48 @@ class SessionPath {
                   fmt::format("{} awaited in the try at line {}, whose catch writes an error line "
                               "(line {})",
                               here, t.line(), r.error_write.line()),
-                  m_.location(t), {{m_.location(r.error_write), "error line"}}};
+                  m_.location(t),
+                  {{m_.location(r.error_write), "error line"}}};
         if (!r.response.null() && !r.leaks)
           return {true,
                   fmt::format("{} awaited in the try at line {}, whose catch returns {} with a "
-                              "constant body",
-                              here, t.line(), *r.status),
-                  m_.location(t), {{m_.location(r.response), "safe error response"}}};
+                              "constant body (line {})",
+                              here, t.line(), *r.status, r.response.line()),
+                  m_.location(t),
+                  {{m_.location(r.response), "safe error response"}},
+                  f && is_entry(*f)};
         if (r.leaks)
           return {false,
                   fmt::format("the catch of the try at line {} answers with the error itself: {}",
-                              t.line(), snippet(r.leak_return, 70)),
-                  m_.location(r.leak_return), {}};
+                              t.line(), snippet(r.leak, 70)),
+                  m_.location(r.leak),
+                  {}};
         if (!r.rethrows || !f)
           return {false,
                   fmt::format("the catch of the try at line {} swallows it: nothing reaches the "
                               "browser",
                               t.line()),
-                  m_.location(t.field("handler")), {}};
+                  m_.location(t.field("handler")),
+                  {}};
       }
       if (!f) return {false, here + " is not inside a function", m_.location(call), {}};
-      return prefix(fmt::format("{} {} in {}()", here, use.awaited ? "awaited" : "returned", f->name),
-                    from_function(*f, depth + 1));
+      return prefix(
+          fmt::format("{} {} in {}()", here, use.awaited ? "awaited" : "returned", f->name),
+          from_function(*f, depth + 1));
     }
     return {false,
             fmt::format("the fire-and-forget {} has no .catch(): the throw becomes an unhandled "
                         "rejection and the browser never hears of it",
                         here),
-            m_.location(call), {}};
+            m_.location(call),
+            {}};
   }
 
   static Step prefix(const std::string& head, Step rest) {
-    if (rest.ok) rest.text = head + " → " + rest.text;
-    else rest.text = head + "; then " + rest.text;
+    if (rest.ok)
+      rest.text = head + " → " + rest.text;
+    else
+      rest.text = head + "; then " + rest.text;
     return rest;
   }
 
@@ -838,10 +892,11 @@ Outcome session_not_found(const CheckContext& ctx) {
       break;
     }
   if (guard.null())
-    return Outcome::fail(m.location(read),
-                         fmt::format("the SESSIONS_KV read at line {} is never tested for a missing "
-                                     "session (expected if (!session) throw …)",
-                                     read.line()));
+    return Outcome::fail(
+        m.location(read),
+        fmt::format("the SESSIONS_KV read at line {} is never tested for a missing "
+                    "session (expected if (!session) throw …)",
+                    read.line()));
   const Function* owner = m.enclosing_function(guard);
   Node thrown;
   for (const Node& t : m.nodes_in("throw_statement", guard.field("consequence")))
@@ -851,10 +906,11 @@ Outcome session_not_found(const CheckContext& ctx) {
     }
   if (guard.field("consequence").is("throw_statement")) thrown = guard.field("consequence");
   if (thrown.null())
-    return Outcome::fail(m.location(guard),
-                         fmt::format("a missing session at line {} does not throw: {} (the browser's "
-                                     "stream is never told)",
-                                     guard.line(), snippet(guard.field("consequence"), 60)));
+    return Outcome::fail(
+        m.location(guard),
+        fmt::format("a missing session at line {} does not throw: {} (the browser's "
+                    "stream is never told)",
+                    guard.line(), snippet(guard.field("consequence"), 60)));
   // 2. the throw's real path: a local catch, else up through every caller
   SessionPath path(ctx, m);
   Step route;
@@ -863,17 +919,20 @@ Outcome session_not_found(const CheckContext& ctx) {
   if (!local.null()) {
     CatchResult r = examine_catch(m, bv, local.field("handler"));
     if (!r.error_write.null())
-      route = {true,
-               fmt::format("caught by the try at line {}, whose catch writes an error line (line {})",
-                           local.line(), r.error_write.line()),
-               m.location(local), {{m.location(r.error_write), "error line"}}};
+      route = {
+          true,
+          fmt::format("caught by the try at line {}, whose catch writes an error line (line {})",
+                      local.line(), r.error_write.line()),
+          m.location(local),
+          {{m.location(r.error_write), "error line"}}};
     else if (r.rethrows && owner)
       route = path.from_function(*owner, 0);
     else
       route = {false,
                fmt::format("the catch at line {} swallows it: the browser is never told",
                            local.field("handler").line()),
-               m.location(local.field("handler")), {}};
+               m.location(local.field("handler")),
+               {}};
   } else if (owner) {
     route = path.from_function(*owner, 0);
   }
@@ -889,11 +948,12 @@ Outcome session_not_found(const CheckContext& ctx) {
   ev.insert(ev.end(), route.evidence.begin(), route.evidence.end());
   ev.insert(ev.end(), wrap.evidence.begin(), wrap.evidence.end());
   std::string text = fmt::format("{} → {}", origin, route.text);
-  if (text.find(wrap.text) == std::string::npos) text += "; " + wrap.text;
+  if (!route.at_entry) text += "; " + wrap.text;
   return Outcome::pass(m.location(thrown), text, ev);
 }
 
-// -- error.invalid-jwt -----------------------------------------------------------------------------
+// -- error.invalid-jwt
+// -----------------------------------------------------------------------------
 
 bool is_verify_call(const FileModel& m, const Node& call) {
   if (FileModel::callee_name(call) == "verifyExecutionToken") return true;
@@ -916,7 +976,8 @@ std::optional<std::string> worker_side(const CheckContext& ctx, Outcome& failure
                                         m->path(), ctx.parse_note(*m)));
     return std::nullopt;
   }
-  const Function* hf = route->kind == Route::Kind::Router ? m->function_at(route->handler) : nullptr;
+  const Function* hf =
+      route->kind == Route::Kind::Router ? m->function_at(route->handler) : nullptr;
   Region region = hf ? m->region(*hf) : m->region(route->handler);
   Node verify;
   for (const Node& call : m->nodes_in("call_expression", region))
@@ -928,8 +989,8 @@ std::optional<std::string> worker_side(const CheckContext& ctx, Outcome& failure
     auto from_verify = [&](const Node& n) {
       Origin o = m->trace(n);
       Node s = FileModel::strip_await(o.expr);
-      while (s.is("call_expression") && (FileModel::callee_name(s) == "catch" ||
-                                         FileModel::callee_name(s) == "then"))
+      while (s.is("call_expression") &&
+             (FileModel::callee_name(s) == "catch" || FileModel::callee_name(s) == "then"))
         s = FileModel::strip_await(FileModel::callee_object(s));
       return o.path.empty() && s == verify;
     };
@@ -968,16 +1029,18 @@ std::optional<std::string> worker_side(const CheckContext& ctx, Outcome& failure
   for (const auto& stub : stubs) {
     PromiseUse use = m->promise_use(stub.fetch_call);
     if (use.returned)
-      return fmt::format("the Worker forwards without verifying and returns the DO's response "
-                         "(line {})",
-                         stub.fetch_call.line());
+      return fmt::format(
+          "the Worker forwards without verifying and returns the DO's response "
+          "(line {})",
+          stub.fetch_call.line());
     for (const Node& ret : m->nodes_in("return_statement", region))
       if (m->derives_from(ret.named_child(0), [&](const FileModel&, const Node& n) {
             return FileModel::strip_await(n) == stub.fetch_call;
           }))
-        return fmt::format("the Worker forwards without verifying and returns the DO's response "
-                           "(line {})",
-                           ret.line());
+        return fmt::format(
+            "the Worker forwards without verifying and returns the DO's response "
+            "(line {})",
+            ret.line());
   }
   failure = Outcome::fail(m->location(route->anchor),
                           stubs.empty()
@@ -1020,7 +1083,8 @@ Node handles_failure(const FileModel& m, const Node& within) {
   if (within.null()) return {};
   Region r = m.region(within);
   if (!m.nodes_in("throw_statement", r).empty()) return m.nodes_in("throw_statement", r).front();
-  if (!m.nodes_in("continue_statement", r).empty()) return m.nodes_in("continue_statement", r).front();
+  if (!m.nodes_in("continue_statement", r).empty())
+    return m.nodes_in("continue_statement", r).front();
   for (const Node& a : m.nodes_in("assignment_expression", r)) {
     Node left = FileModel::strip(a.field("left"));
     if (left.is("member_expression") && FileModel::last_name(left) == "exitCode") return a;
@@ -1028,7 +1092,8 @@ Node handles_failure(const FileModel& m, const Node& within) {
   for (const Node& call : m.nodes_in("call_expression", r)) {
     std::string_view name = FileModel::callee_name(call);
     std::string_view obj = FileModel::last_name(FileModel::callee_object(call));
-    if ((name == "exit" && obj == "process") || ((name == "error" || name == "warn") && obj == "console") ||
+    if ((name == "exit" && obj == "process") ||
+        ((name == "error" || name == "warn") && obj == "console") ||
         (name == "write" && obj == "stderr") || name == "abort" || name == "reject" ||
         name == "destroy" || name == "kill")
       return call;
@@ -1054,7 +1119,8 @@ std::optional<std::string> agent_side(const CheckContext& ctx, Outcome& failure)
                                         cr.problem.empty() ? "" : ": " + cr.problem));
     return std::nullopt;
   }
-  const Function* handler = cr.response_handler.null() ? nullptr : m->function_at(cr.response_handler);
+  const Function* handler =
+      cr.response_handler.null() ? nullptr : m->function_at(cr.response_handler);
   Node handler_param;
   if (handler && !handler->parameters().empty()) handler_param = handler->parameters().front();
   auto is_response = [&](const FileModel& fm, const Node& n) {
@@ -1064,7 +1130,8 @@ std::optional<std::string> agent_side(const CheckContext& ctx, Outcome& failure)
     const Binding* b = fm.resolve(s);
     if (!b) return false;
     if (cr.response_binding && b == cr.response_binding) return true;
-    return !handler_param.null() && b->kind == BindingKind::Param && handler_param.contains(b->name_node);
+    return !handler_param.null() && b->kind == BindingKind::Param &&
+           handler_param.contains(b->name_node);
   };
   Node read_found;
   for (const Node& mem : m->nodes("member_expression")) {
@@ -1085,11 +1152,13 @@ std::optional<std::string> agent_side(const CheckContext& ctx, Outcome& failure)
         alt = p.field("alternative");
       } else if (p.is("switch_statement")) {
         if (Node h = handles_failure(*m, p.field("body")); !h.null())
-          return fmt::format("the agent switches on the callback status at line {} and handles a "
-                             "failure (line {})",
-                             p.line(), h.line());
+          return fmt::format(
+              "the agent switches on the callback status at line {} and handles a "
+              "failure (line {})",
+              p.line(), h.line());
         break;
-      } else if (p.is("statement_block") || p.is("arrow_function") || p.is("function_declaration")) {
+      } else if (p.is("statement_block") || p.is("arrow_function") ||
+                 p.is("function_declaration")) {
         break;
       } else {
         continue;
@@ -1104,9 +1173,10 @@ std::optional<std::string> agent_side(const CheckContext& ctx, Outcome& failure)
       }
       for (const Node& c : candidates)
         if (Node h = handles_failure(*m, c); !h.null())
-          return fmt::format("the agent tests the callback status ({}) at line {} and handles a "
-                             "failure (line {})",
-                             snippet(mem, 30), anchor.line(), h.line());
+          return fmt::format(
+              "the agent tests the callback status ({}) at line {} and handles a "
+              "failure (line {})",
+              snippet(mem, 30), anchor.line(), h.line());
       break;
     }
   }
@@ -1132,7 +1202,8 @@ Outcome invalid_jwt(const CheckContext& ctx) {
   const FileModel& m = *scope->model;
   const ContainerStream& cs = ctx.project().container_stream();
   if (cs.verify_call.null())
-    return Outcome::fail(scope->location(), "handleContainerStream never calls verifyExecutionToken()");
+    return Outcome::fail(scope->location(),
+                         "handleContainerStream never calls verifyExecutionToken()");
   if (cs.verify_guard.null())
     return Outcome::fail(m.location(cs.verify_call),
                          fmt::format("handleContainerStream never tests the verify result of line "
@@ -1143,12 +1214,12 @@ Outcome invalid_jwt(const CheckContext& ctx) {
         m.location(cs.verify_guard_return.null() ? cs.verify_guard : cs.verify_guard_return),
         fmt::format("handleContainerStream's failed-verify branch (line {}) {}",
                     cs.verify_guard.line(),
-                    cs.verify_guard_status ? fmt::format("returns status {}, not 401", *cs.verify_guard_status)
-                                           : std::string("does not return a 401 response")));
-  std::string do_side = fmt::format("handleContainerStream returns 401 at line {}",
-                                    (cs.verify_guard_return.null() ? cs.verify_guard
-                                                                   : cs.verify_guard_return)
-                                        .line());
+                    cs.verify_guard_status
+                        ? fmt::format("returns status {}, not 401", *cs.verify_guard_status)
+                        : std::string("does not return a 401 response")));
+  std::string do_side = fmt::format(
+      "handleContainerStream returns 401 at line {}",
+      (cs.verify_guard_return.null() ? cs.verify_guard : cs.verify_guard_return).line());
   auto agent = agent_side(ctx, failure);
   if (!agent) return failure;
   return Outcome::pass(m.location(cs.verify_guard),
@@ -1158,20 +1229,21 @@ Outcome invalid_jwt(const CheckContext& ctx) {
 }  // namespace
 
 void register_error_checks(Registry& r) {
-  r.add({.id = "error.bridge-timeout",
-         .group = Group::Error,
-         .title = "container never calls back → timeout → error event → cleanup",
-         .expected = "the bridge-timeout callback writes a type: 'error' line to the bridge writer, "
-                     "settles the bridge and deletes it from httpBridges",
-         .role = Role::DurableObject,
-         .passes_when = "the setTimeout callback of the bridge timeout (with its same-file helpers, "
-                        "e.g. sendError(writer, msg)) writes JSON whose type is 'error' to the "
-                        "bridge writer, calls the bridge's resolve or reject, and calls "
-                        "httpBridges.delete",
-         .fails_when = "no timeout; the callback writes nothing or a non-error event; never settles; "
-                       "leaves the bridge in httpBridges",
-         .config_keys = {"roles.do"},
-         .run = bridge_timeout});
+  r.add(
+      {.id = "error.bridge-timeout",
+       .group = Group::Error,
+       .title = "container never calls back → timeout → error event → cleanup",
+       .expected = "the bridge-timeout callback writes a type: 'error' line to the bridge writer, "
+                   "settles the bridge and deletes it from httpBridges",
+       .role = Role::DurableObject,
+       .passes_when = "the setTimeout callback of the bridge timeout (with its same-file helpers, "
+                      "e.g. sendError(writer, msg)) writes JSON whose type is 'error' to the "
+                      "bridge writer, calls the bridge's resolve or reject, and calls "
+                      "httpBridges.delete",
+       .fails_when = "no timeout; the callback writes nothing or a non-error event; never settles; "
+                     "leaves the bridge in httpBridges",
+       .config_keys = {"roles.do"},
+       .run = bridge_timeout});
   r.add({.id = "error.invalid-jwt",
          .group = Group::Error,
          .title = "invalid JWT → 401 → container sees error",
@@ -1179,10 +1251,11 @@ void register_error_checks(Registry& r) {
                      "verify, and the agent checks the callback response status and handles a "
                      "failure",
          .role = Role::DurableObject,
-         .passes_when = "Worker: POST /internal/stream verifies and returns 401 on a null result, or "
-                        "forwards the request and returns the DO's response; DO: the failed-verify "
-                        "branch returns 401; agent: a test on res.ok / status / statusCode whose "
-                        "failure branch logs to stderr, exits non-zero, throws, aborts or retries",
+         .passes_when =
+             "Worker: POST /internal/stream verifies and returns 401 on a null result, or "
+             "forwards the request and returns the DO's response; DO: the failed-verify "
+             "branch returns 401; agent: a test on res.ok / status / statusCode whose "
+             "failure branch logs to stderr, exits non-zero, throws, aborts or retries",
          .fails_when = "no stream route; the Worker verifies but ignores a null result; the DO "
                        "answers 403 or nothing; the agent ignores the response status",
          .config_keys = {"roles.worker", "roles.do", "roles.agent"},
@@ -1216,10 +1289,11 @@ void register_error_checks(Registry& r) {
   r.add({.id = "error.session-not-found",
          .group = Group::Error,
          .title = "missing session → throw → caught → safe 500",
-         .expected = "dispatchContainer throws when the SESSIONS_KV read returns nothing, the throw "
-                     "is caught on its real path (a dispatch .catch that writes an error line), and "
-                     "fetch() wraps handleChatHttp in a try/catch returning a 500 whose body does "
-                     "not contain the error",
+         .expected =
+             "dispatchContainer throws when the SESSIONS_KV read returns nothing, the throw "
+             "is caught on its real path (a dispatch .catch that writes an error line), and "
+             "fetch() wraps handleChatHttp in a try/catch returning a 500 whose body does "
+             "not contain the error",
          .role = Role::DurableObject,
          .passes_when = "if (!session) throw … after the SESSIONS_KV read; every call path of "
                         "dispatchContainer ends in a handler that tells the browser (error line, "

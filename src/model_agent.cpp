@@ -320,8 +320,8 @@ bool is_http_module(const FileModel& m, const Node& expr, int depth = 0) {
   const Binding* b = m.resolve(e);
   if (!b) return false;
   static constexpr std::string_view kModules[] = {"http", "https", "node:http", "node:https"};
-  bool module = std::find(std::begin(kModules), std::end(kModules), b->import_source) !=
-                std::end(kModules);
+  bool module =
+      std::find(std::begin(kModules), std::end(kModules), b->import_source) != std::end(kModules);
   if (module) return b->imported_name == "*" || b->imported_name == "default";
   if (b->kind == BindingKind::Param || b->init.null()) return false;
   if (!b->path.empty()) return false;
@@ -332,10 +332,10 @@ bool is_request_call(const FileModel& m, const Node& call, CallbackRequest::Api*
   Node callee = FileModel::strip(call.field("function"));
   std::string_view name = FileModel::last_name(callee);
   if (name == "fetch") {
-    bool global = callee.is("identifier") ||
-                  (callee.is("member_expression") &&
-                   (FileModel::last_name(callee.field("object")) == "globalThis" ||
-                    FileModel::last_name(callee.field("object")) == "global"));
+    bool global =
+        callee.is("identifier") || (callee.is("member_expression") &&
+                                    (FileModel::last_name(callee.field("object")) == "globalThis" ||
+                                     FileModel::last_name(callee.field("object")) == "global"));
     if (global) *api = CallbackRequest::Api::Fetch;
     return global;
   }
@@ -346,8 +346,9 @@ bool is_request_call(const FileModel& m, const Node& call, CallbackRequest::Api*
   }
   if (callee.is("identifier")) {
     const Binding* b = m.resolve(callee);
-    if (b && (b->import_source == "http" || b->import_source == "https" ||
-              b->import_source == "node:http" || b->import_source == "node:https") &&
+    if (b &&
+        (b->import_source == "http" || b->import_source == "https" ||
+         b->import_source == "node:http" || b->import_source == "node:https") &&
         b->imported_name == "request") {
       *api = CallbackRequest::Api::HttpRequest;
       return true;
@@ -392,8 +393,10 @@ std::vector<Node> value_origins(const FileModel& m, const Node& call, int depth 
     cur = p;
   Node p = cur.parent();
   const Function* f = nullptr;
-  if (p.is("return_statement")) f = m.enclosing_function(p);
-  else if (p.is("arrow_function") && p.field("body") == cur) f = m.enclosing_function(cur);
+  if (p.is("return_statement"))
+    f = m.enclosing_function(p);
+  else if (p.is("arrow_function") && p.field("body") == cur)
+    f = m.enclosing_function(cur);
   if (!f) return out;
   for (const Node& c : calls_of(m, *f))
     for (const Node& o : value_origins(m, c, depth + 1)) out.push_back(o);
@@ -434,12 +437,12 @@ void fetch_stream(const FileModel& m, CallbackRequest& r) {
   Origin o = m.trace(e);
   Node source = FileModel::strip_await(o.expr);
   if (o.path.size() == 1 && o.path[0] == "readable") {
-    // the writable side's writer: `x.writable.getWriter()`, `{ writable } = …; writable.getWriter()`
+    // the writable side's writer: `x.writable.getWriter()`, `{ writable } = …;
+    // writable.getWriter()`
     for (const Node& call : m.nodes("call_expression")) {
       if (FileModel::callee_name(call) != "getWriter") continue;
       Origin w = m.trace(FileModel::callee_object(call));
-      if (FileModel::strip_await(w.expr) == source && w.path.size() == 1 &&
-          w.path[0] == "writable")
+      if (FileModel::strip_await(w.expr) == source && w.path.size() == 1 && w.path[0] == "writable")
         for (const Node& v : value_origins(m, call)) r.stream_origins.push_back(v);
     }
     return;

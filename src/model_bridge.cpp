@@ -138,8 +138,10 @@ std::vector<Node> returned_values(const FileModel& m, const Function& f) {
 // Names the deferred object's properties from a helper's returned object literal.
 void keys_from_returned_object(const FileModel& m, const Function& f, const Escape& e,
                                ChatBridge& b) {
-  const Binding* res_target = e.resolve_target.is("identifier") ? m.resolve(e.resolve_target) : nullptr;
-  const Binding* rej_target = e.reject_target.is("identifier") ? m.resolve(e.reject_target) : nullptr;
+  const Binding* res_target =
+      e.resolve_target.is("identifier") ? m.resolve(e.resolve_target) : nullptr;
+  const Binding* rej_target =
+      e.reject_target.is("identifier") ? m.resolve(e.reject_target) : nullptr;
   for (const Node& v : returned_values(m, f)) {
     Node obj = FileModel::strip(v);
     if (obj.is("identifier")) obj = FileModel::strip(m.trace(obj).expr);
@@ -158,11 +160,15 @@ void keys_from_returned_object(const FileModel& m, const Function& f, const Esca
       }
       Origin o = m.trace(value);
       Node s = FileModel::strip(value);
-      const Binding* vb =
-          s.is("identifier") || s.is("shorthand_property_identifier") ? m.resolve(s.text(), s.start_byte()) : nullptr;
-      if (same(o.expr, e.promise) && o.path.empty()) b.promise_key = key;
-      else if ((vb && vb == res_target) || (o.binding && o.binding == e.resolve_param)) b.resolve_key = key;
-      else if ((vb && vb == rej_target) || (o.binding && e.reject_param && o.binding == e.reject_param))
+      const Binding* vb = s.is("identifier") || s.is("shorthand_property_identifier")
+                              ? m.resolve(s.text(), s.start_byte())
+                              : nullptr;
+      if (same(o.expr, e.promise) && o.path.empty())
+        b.promise_key = key;
+      else if ((vb && vb == res_target) || (o.binding && o.binding == e.resolve_param))
+        b.resolve_key = key;
+      else if ((vb && vb == rej_target) ||
+               (o.binding && e.reject_param && o.binding == e.reject_param))
         b.reject_key = key;
     }
   }
@@ -177,8 +183,10 @@ void keys_from_class(const FileModel& m, const Escape& e, ChatBridge& b) {
   if (!e.resolve_target.null()) b.resolve_key = member_name(e.resolve_target);
   if (!e.reject_target.null()) b.reject_key = member_name(e.reject_target);
   Node parent = e.promise.parent();
-  while (parent.is("parenthesized_expression") || parent.is("as_expression")) parent = parent.parent();
-  if (parent.is("assignment_expression")) b.promise_key = member_name(parent.field("left"));
+  while (parent.is("parenthesized_expression") || parent.is("as_expression"))
+    parent = parent.parent();
+  if (parent.is("assignment_expression"))
+    b.promise_key = member_name(parent.field("left"));
   else if (parent.is("public_field_definition") || parent.is("field_definition"))
     b.promise_key = m.key_name(parent.field("name"));
 }
@@ -282,9 +290,12 @@ void find_bindings(const FileModel& m, ChatBridge& b) {
       if (!slot) slot = &bind;
     };
     if (same(o->expr, b.stream)) {
-      if (o->path.empty()) first(b.stream_binding);
-      else if (path_is(*o, "readable")) first(b.readable);
-      else if (path_is(*o, "writable")) first(b.writable);
+      if (o->path.empty())
+        first(b.stream_binding);
+      else if (path_is(*o, "readable"))
+        first(b.readable);
+      else if (path_is(*o, "writable"))
+        first(b.writable);
     }
     if (same(o->expr, b.writer_call) && o->path.empty()) first(b.writer);
     if (!same(o->expr, b.deferred)) continue;
@@ -387,8 +398,8 @@ bool ChatBridge::is_reject(const FileModel& m, const Node& expr) const {
   if (!has_deferred()) return false;
   return denotes(m, region, expr, [&](const Origin& o) {
     if (deferred_kind == DeferredKind::Promise)
-      return o.binding && ((executor_reject && o.binding == executor_reject) ||
-                           (reject && o.binding == reject));
+      return o.binding &&
+             ((executor_reject && o.binding == executor_reject) || (reject && o.binding == reject));
     return same(o.expr, deferred) && path_is(o, reject_key);
   });
 }

@@ -92,12 +92,13 @@ class EnvCollector {
  public:
   EnvCollector(const FileModel& m, const Function& method) : m_(m), method_(method) {}
 
-  bool collect(const Node& expr, const Guard& g, bool in_spread, int depth, StartProcessEnv& out) const {
+  bool collect(const Node& expr, const Guard& g, bool in_spread, int depth,
+               StartProcessEnv& out) const {
     if (depth > kMaxEnvDepth) return false;
     Node e = FileModel::strip_await(expr);
     if (e.null()) return false;
     if (e.is("null") || e.is("undefined")) return true;  // `...undefined` adds nothing
-    if (e.is("false")) return true;                       // `...(x && {…})` when x is false
+    if (e.is("false")) return true;                      // `...(x && {…})` when x is false
     if (e.is("object")) return collect_literal(e, g, in_spread, depth, out);
     if (e.is("identifier") || e.is("shorthand_property_identifier"))
       return collect_binding(e, g, in_spread, depth, out);
@@ -126,7 +127,8 @@ class EnvCollector {
     }
     if (e.is("call_expression")) {
       if (is_object_assign(e)) return collect_assign_call(e, g, in_spread, depth, out);
-      if (const Function* f = m_.callee_function(e)) return collect_returns(*f, g, in_spread, depth, out);
+      if (const Function* f = m_.callee_function(e))
+        return collect_returns(*f, g, in_spread, depth, out);
     }
     return false;
   }
@@ -158,8 +160,10 @@ class EnvCollector {
         add_entry(std::string(c.text()), c, c, g, c, part);
       } else if (c.is("spread_element")) {
         StartProcessEnv spread;
-        if (collect(c.named_child(0), g, true, depth + 1, spread)) append(part, std::move(spread));
-        else part.spreads.push_back(c);
+        if (collect(c.named_child(0), g, true, depth + 1, spread))
+          append(part, std::move(spread));
+        else
+          part.spreads.push_back(c);
       }
     }
     append(out, std::move(part));
@@ -362,11 +366,13 @@ const StartProcessEnv& Project::start_process_env() const {
       Node options = args.size() > 1 ? options_object(*m, *fn, args[1]) : Node{};
       if (env.command_text) {
         Node cwd = options.null() ? Node{} : m->property(options, "cwd");
-        env.script_path = script_of(*env.command_text, cwd.null() ? std::string{} : m->fold_string(cwd).value_or(""));
+        env.script_path = script_of(*env.command_text,
+                                    cwd.null() ? std::string{} : m->fold_string(cwd).value_or(""));
       }
       Node env_value = options.null() ? Node{} : m->property(options, "env");
       StartProcessEnv collected;
-      bool ok = !env_value.null() && EnvCollector(*m, *fn).collect(env_value, {}, false, 0, collected);
+      bool ok =
+          !env_value.null() && EnvCollector(*m, *fn).collect(env_value, {}, false, 0, collected);
       if (options.null()) {
         env.problem = "startProcess is called without an options object";
       } else if (env_value.null()) {

@@ -20,6 +20,7 @@ struct HopSpec {
   std::vector<std::string> ids;  // the first one with a result gives the location
   // A location from the model, preferred over the checks' (a construct several checks share).
   std::function<Location(const Project&)> fact_location;
+  bool error_path = false;
 };
 
 std::function<std::string(const Project&)> text(std::string s) {
@@ -64,41 +65,107 @@ std::string callback_label(const Project& p) {
 const std::vector<HopSpec>& hop_specs() {
   static const std::vector<HopSpec> specs = {
       {kBrowser, kWorker, text("POST /api/v15/chat"), {"route.chat-endpoint"}, nullptr},
-      {kWorker, kWorker, text("authenticate the user; userId forwarded"),
-       {"route.chat-forwards-user"}, nullptr},
-      {kWorker, kAgentDo,
+      {kWorker,
+       kWorker,
+       text("authenticate the user, forward their userId"),
+       {"route.chat-forwards-user"},
+       nullptr},
+      {kWorker,
+       kAgentDo,
        [](const Project& p) {
          return fmt::format("{}.idFromName(sessionId) stub fetch POST /chat",
                             p.config().do_binding);
        },
-       {"route.chat-do-stub"}, nullptr},
-      {kAgentDo, kAgentDo, text("fetch() routes POST /chat to handleChatHttp()"),
-       {"do.fetch-chat"}, nullptr},
-      {kAgentDo, kAgentDo, text("handleChatHttp(): body fields, userId guard, executionId"),
-       {"do.chat-body-fields", "do.chat-user-guard", "do.chat-execution-id"}, nullptr},
-      {kAgentDo, kAgentDo, text("bridge registered in httpBridges (TransformStream, deferred, timeout)"),
-       {"do.chat-bridge-register", "do.chat-bridge-stream", "do.chat-bridge-timeout"}, nullptr},
-      {kAgentDo, kAgentDo, text("dispatchContainer() fire-and-forget with .catch()"),
-       {"do.chat-dispatch", "do.dispatch-get-sandbox", "do.dispatch-sign-jwt"}, nullptr},
-      {kAgentDo, kContainer, start_process_label, {"do.env-callback-url", "do.env-stream-jwt"},
+       {"route.chat-do-stub"},
+       nullptr},
+      {kAgentDo,
+       kAgentDo,
+       text("fetch() routes POST /chat to handleChatHttp()"),
+       {"do.fetch-chat"},
+       nullptr},
+      {kAgentDo,
+       kAgentDo,
+       text("handleChatHttp(): body fields, userId guard, executionId"),
+       {"do.chat-body-fields", "do.chat-user-guard", "do.chat-execution-id"},
+       nullptr},
+      {kAgentDo,
+       kAgentDo,
+       text("bridge registered in httpBridges (TransformStream, deferred, timeout)"),
+       {"do.chat-bridge-register", "do.chat-bridge-stream", "do.chat-bridge-timeout"},
+       nullptr},
+      {kAgentDo,
+       kAgentDo,
+       text("dispatchContainer() fire-and-forget with .catch()"),
+       {"do.chat-dispatch", "do.dispatch-get-sandbox", "do.dispatch-sign-jwt"},
+       nullptr},
+      {kAgentDo,
+       kContainer,
+       start_process_label,
+       {"do.env-callback-url", "do.env-stream-jwt"},
        [](const Project& p) { return p.start_process_env().location; }},
       {kContainer, kContainer, install_label, {"docker.agent-sync"}, install_location},
-      {kContainer, kContainer, text("agent reads VF_CALLBACK_URL and VF_STREAM_JWT"),
-       {"agent.env-read", "docker.env-names"}, nullptr},
+      {kContainer,
+       kContainer,
+       text("agent reads VF_CALLBACK_URL and VF_STREAM_JWT"),
+       {"agent.env-read", "docker.env-names"},
+       nullptr},
       {kContainer, kWorker, callback_label, {"agent.callback-post", "agent.ndjson"}, nullptr},
       {kWorker, kWorker, text("route POST /internal/stream"), {"route.stream-endpoint"}, nullptr},
-      {kWorker, kAgentDo, text("forward the request with its Authorization header to the DO"),
-       {"route.stream-forwards-jwt"}, nullptr},
-      {kAgentDo, kAgentDo, text("fetch() routes POST /internal/stream to handleContainerStream()"),
-       {"do.fetch-stream"}, nullptr},
-      {kAgentDo, kAgentDo, text("verifyExecutionToken(); 401 when it fails"),
-       {"do.stream-verify-jwt", "jwt.verify", "error.invalid-jwt"}, nullptr},
-      {kAgentDo, kAgentDo, text("bridge lookup httpBridges.get(payload.executionId)"),
-       {"do.stream-bridge-lookup", "do.stream-404"}, nullptr},
-      {kAgentDo, kAgentDo, text("each NDJSON line written to the bridge writer"),
-       {"do.stream-line-split"}, nullptr},
-      {kAgentDo, kBrowser, text("streamed response (application/x-ndjson)"),
-       {"do.chat-ndjson-response"}, nullptr},
+      {kWorker,
+       kAgentDo,
+       text("forward the request with its Authorization header to the DO"),
+       {"route.stream-forwards-jwt"},
+       nullptr},
+      {kAgentDo,
+       kAgentDo,
+       text("fetch() routes POST /internal/stream to handleContainerStream()"),
+       {"do.fetch-stream"},
+       nullptr},
+      {kAgentDo,
+       kAgentDo,
+       text("verifyExecutionToken(), 401 when it fails"),
+       {"do.stream-verify-jwt", "jwt.verify"},
+       nullptr},
+      {kAgentDo,
+       kAgentDo,
+       text("bridge lookup httpBridges.get(payload.executionId)"),
+       {"do.stream-bridge-lookup", "do.stream-404"},
+       nullptr},
+      {kAgentDo,
+       kAgentDo,
+       text("each NDJSON line written to the bridge writer"),
+       {"do.stream-line-split"},
+       nullptr},
+      {kAgentDo,
+       kBrowser,
+       text("streamed response (application/x-ndjson)"),
+       {"do.chat-ndjson-response"},
+       nullptr},
+      // what the browser and the container see when a step fails
+      {kAgentDo,
+       kBrowser,
+       text("bridge timeout: error line, bridge settled and removed"),
+       {"error.bridge-timeout"},
+       [](const Project& p) { return p.bridge_timeout().location; },
+       true},
+      {kAgentDo,
+       kBrowser,
+       text("dispatch failure or missing session: error line, writer closed"),
+       {"error.dispatch-throws", "error.session-not-found"},
+       nullptr,
+       true},
+      {kAgentDo,
+       kContainer,
+       text("invalid JWT: 401 reaches the agent, which stops"),
+       {"error.invalid-jwt"},
+       nullptr,
+       true},
+      {kAgentDo,
+       kBrowser,
+       text("browser gone: every writer call is caught"),
+       {"error.browser-disconnect"},
+       nullptr,
+       true},
   };
   return specs;
 }
@@ -136,6 +203,10 @@ std::string join(const std::vector<std::string>& v, std::string_view sep) {
   return out;
 }
 
+std::vector<std::string> missing_ids(const Hop& h) {
+  return h.failed_ids.empty() ? h.check_ids : h.failed_ids;
+}
+
 void write_text_trace(std::ostream& out, const std::vector<Hop>& hops, bool ascii, bool color) {
   const std::string arrow = ascii ? " -> " : " → ";
   const std::string ok = ascii ? "[ok]" : "✓";
@@ -143,8 +214,8 @@ void write_text_trace(std::ostream& out, const std::vector<Hop>& hops, bool asci
   auto paint = [&](const std::string& s, const char* code) {
     return color ? fmt::format("\x1b[{}m{}\x1b[0m", code, s) : s;
   };
-  std::size_t found = 0, w_mark = std::max(width(ok), width(missing)), w_num = 1, w_who = 0,
-              w_label = 0, w_where = 0;
+  std::size_t found = 0, w_mark = std::max(width(ok), width(missing)), w_who = 0, w_label = 0,
+              w_where = 0;
   std::vector<std::string> who, label, at;
   for (const Hop& h : hops) {
     found += h.found ? 1 : 0;
@@ -155,18 +226,23 @@ void write_text_trace(std::ostream& out, const std::vector<Hop>& hops, bool asci
     w_label = std::max(w_label, width(label.back()));
     w_where = std::max(w_where, width(at.back()));
   }
-  w_num = std::to_string(hops.size()).size();
+  std::size_t w_num = std::to_string(hops.size()).size();
   out << fmt::format("V1.5 flow trace: {}/{} hops found\n", found, hops.size());
+  bool in_errors = false;
   for (std::size_t i = 0; i < hops.size(); ++i) {
     const Hop& h = hops[i];
+    if (h.error_path && !in_errors) {
+      in_errors = true;
+      out << "error paths:\n";
+    }
     std::string mark = pad(h.found ? ok : missing, w_mark);
-    std::string line = fmt::format("{:>{}}  {}  {}  {}  ", i + 1, w_num,
-                                   paint(mark, h.found ? "32" : "31;1"), pad(who[i], w_who),
-                                   pad(label[i], w_label));
+    std::string line =
+        fmt::format("{:>{}}  {}  {}  {}  ", i + 1, w_num, paint(mark, h.found ? "32" : "31;1"),
+                    pad(who[i], w_who), pad(label[i], w_label));
     if (h.found) {
       line += at[i];
     } else {
-      std::vector<std::string> ids = h.failed_ids.empty() ? h.check_ids : h.failed_ids;
+      std::vector<std::string> ids = missing_ids(h);
       for (auto& id : ids) id = sanitize(id);
       line += pad(at[i], w_where) + "  " +
               paint(ids.empty() ? std::string("(no check)") : join(ids, ", "), "31");
@@ -189,43 +265,52 @@ void write_mermaid(std::ostream& out, const std::vector<Hop>& hops) {
   out << "sequenceDiagram\n";
   for (std::string_view p : {kBrowser, kWorker, kAgentDo, kContainer})
     out << "    participant " << mermaid_participant(p) << "\n";
+  bool in_errors = false;
   for (std::size_t i = 0; i < hops.size(); ++i) {
     const Hop& h = hops[i];
+    if (h.error_path && !in_errors) {
+      in_errors = true;
+      out << "    opt error paths\n";
+    }
+    std::string indent = in_errors ? "        " : "    ";
     std::string from = mermaid_participant(h.from), to = mermaid_participant(h.to);
-    std::string arrow = !h.found ? "-x" : (h.to == kBrowser ? "-->>" : "->>");
+    // solid for the request path, dotted for answers and error paths, a cross for a missing hop
+    std::string arrow = !h.found ? "-x" : (h.to == kBrowser || h.error_path ? "-->>" : "->>");
     std::string msg = fmt::format("{}. {} ({})", i + 1, h.label, where(h.location));
-    out << "    " << from << arrow << to << ": " << mermaid_escape(msg) << "\n";
+    out << indent << from << arrow << to << ": " << mermaid_escape(msg) << "\n";
     if (!h.found) {
-      std::vector<std::string> ids = h.failed_ids.empty() ? h.check_ids : h.failed_ids;
+      std::vector<std::string> ids = missing_ids(h);
       std::string over = from == to ? from : from + "," + to;
-      out << "    Note over " << over << ": "
+      out << indent << "Note over " << over << ": "
           << mermaid_escape("MISSING: " + (ids.empty() ? std::string("no check") : join(ids, ", ")))
           << "\n";
     }
   }
+  if (in_errors) out << "    end\n";
 }
 
 // -- dot ----------------------------------------------------------------------------------------
 
 void write_dot(std::ostream& out, const std::vector<Hop>& hops) {
   out << "digraph v15_flow {\n";
-  out << "  graph [rankdir=LR, label=\"V1.5 HTTP streaming flow\", labelloc=t, fontname=Helvetica];\n";
+  out << "  graph [rankdir=LR, label=\"V1.5 HTTP streaming flow\", labelloc=t, "
+         "fontname=Helvetica];\n";
   out << "  node [shape=box, style=rounded, fontname=Helvetica];\n";
   out << "  edge [fontname=Helvetica, fontsize=10];\n";
   for (std::string_view p : {kBrowser, kWorker, kAgentDo, kContainer})
     out << "  \"" << dot_escape(p) << "\";\n";
   for (std::size_t i = 0; i < hops.size(); ++i) {
     const Hop& h = hops[i];
-    std::string label = dot_escape(fmt::format("{}. {}", i + 1, h.label)) + "\\n" +
-                        dot_escape(where(h.location));
+    std::string label =
+        dot_escape(fmt::format("{}. {}", i + 1, h.label)) + "\\n" + dot_escape(where(h.location));
     std::string attrs;
-    if (h.found) {
-      attrs = "label=\"" + label + "\"";
-    } else {
-      std::vector<std::string> ids = h.failed_ids.empty() ? h.check_ids : h.failed_ids;
-      attrs = "label=\"" + label + "\\nMISSING: " +
-              dot_escape(ids.empty() ? std::string("no check") : join(ids, ", ")) +
+    if (!h.found) {
+      std::vector<std::string> ids = missing_ids(h);
+      attrs = "label=\"" + label +
+              "\\nMISSING: " + dot_escape(ids.empty() ? std::string("no check") : join(ids, ", ")) +
               "\", color=red, fontcolor=red, style=dashed";
+    } else {
+      attrs = "label=\"" + label + "\"" + (h.error_path ? ", style=dotted" : "");
     }
     out << "  \"" << dot_escape(h.from) << "\" -> \"" << dot_escape(h.to) << "\" [" << attrs
         << "];\n";
@@ -256,6 +341,7 @@ std::vector<Hop> build_trace(const Project& project, const std::vector<Result>& 
     h.from = std::string(spec.from);
     h.to = std::string(spec.to);
     h.label = spec.label(project);
+    h.error_path = spec.error_path;
     Location fact = spec.fact_location ? spec.fact_location(project) : Location{};
     Location first_checked, first_failed;
     bool any_result = false;
@@ -264,7 +350,8 @@ std::vector<Hop> build_trace(const Project& project, const std::vector<Result>& 
       if (!r) continue;
       any_result = true;
       h.check_ids.push_back(id);
-      if (!first_checked.known() && r->outcome.location.known()) first_checked = r->outcome.location;
+      if (!first_checked.known() && r->outcome.location.known())
+        first_checked = r->outcome.location;
       if (r->outcome.status == Status::Fail) {
         h.failed_ids.push_back(id);
         if (!first_failed.known()) first_failed = r->outcome.location;
@@ -273,8 +360,8 @@ std::vector<Hop> build_trace(const Project& project, const std::vector<Result>& 
     h.found = any_result ? h.failed_ids.empty() : fact.known();
     // a missing hop points at what is wrong; a found one at the construct
     h.location = !h.found && first_failed.known() ? first_failed
-                 : fact.known()                    ? fact
-                                                   : first_checked;
+                 : fact.known()                   ? fact
+                                                  : first_checked;
     hops.push_back(std::move(h));
   }
   return hops;

@@ -87,8 +87,10 @@ const needed = process.env.VF_NEEDED;
 )js"}});
   const AgentEnv& env = p->agent_env();
   for (const EnvRead& r : env.reads) {
-    if (r.name == "VF_NEEDED") EXPECT_TRUE(r.required());
-    else EXPECT_TRUE(r.guarded) << r.name << " at line " << r.location.line;
+    if (r.name == "VF_NEEDED")
+      EXPECT_TRUE(r.required());
+    else
+      EXPECT_TRUE(r.guarded) << r.name << " at line " << r.location.line;
   }
   EXPECT_EQ(env.first_required("VF_DEBUG"), nullptr);
   EXPECT_EQ(env.first_required("VF_LEVEL"), nullptr);
@@ -229,9 +231,9 @@ TEST(AgentChecks, BareTokenWithoutBearerFails) {
 }
 
 TEST(AgentChecks, HardCodedUrlAndGetFail) {
-  auto p = project_from(
-      {{Role::Agent, replaced(replaced(kFetchAgent, "new URL(callbackUrl)", "'https://example.com/x'"),
-                              "method: 'post',", "")}});
+  auto p = project_from({{Role::Agent, replaced(replaced(kFetchAgent, "new URL(callbackUrl)",
+                                                         "'https://example.com/x'"),
+                                                "method: 'post',", "")}});
   Outcome o = run_check(*p, "agent.callback-post");
   EXPECT_FALSE(o.passed());
   EXPECT_THAT(o.found, HasSubstr("does not derive from process.env.VF_CALLBACK_URL"));
@@ -239,8 +241,8 @@ TEST(AgentChecks, HardCodedUrlAndGetFail) {
 }
 
 TEST(AgentChecks, JsonWithoutNewlineFails) {
-  auto p = project_from(
-      {{Role::Agent, replaced(kHttpAgent, "`${JSON.stringify(event)}\\n`", "JSON.stringify(event)")}});
+  auto p = project_from({{Role::Agent, replaced(kHttpAgent, "`${JSON.stringify(event)}\\n`",
+                                                "JSON.stringify(event)")}});
   Outcome o = run_check(*p, "agent.ndjson");
   EXPECT_FALSE(o.passed());
   EXPECT_THAT(o.found, HasSubstr("without a trailing '\\n'"));
@@ -250,7 +252,8 @@ TEST(AgentChecks, JsonWithoutNewlineFails) {
 
 TEST(AgentChecks, CloseOnlyInCatchOrBeforeWorkFails) {
   std::string only_catch = replaced(kHttpAgent, "  req.end();\n}", "}");
-  only_catch = replaced(only_catch, "  for await", "  try {\n  } catch (e) {\n    req.end();\n  }\n  for await");
+  only_catch = replaced(only_catch, "  for await",
+                        "  try {\n  } catch (e) {\n    req.end();\n  }\n  for await");
   auto p = project_from({{Role::Agent, only_catch}});
   Outcome o = run_check(*p, "agent.close-stream");
   EXPECT_FALSE(o.passed());
@@ -261,7 +264,7 @@ TEST(AgentChecks, CloseOnlyInCatchOrBeforeWorkFails) {
   auto q = project_from({{Role::Agent, early}});
   Outcome e = run_check(*q, "agent.close-stream");
   EXPECT_FALSE(e.passed());
-  EXPECT_THAT(e.found, HasSubstr("before any work"));
+  EXPECT_THAT(e.found, HasSubstr("before the agent's work: write("));
 }
 
 TEST(AgentChecks, OauthBetasThroughAConstAndATernary) {
@@ -325,16 +328,19 @@ constexpr const char* kAgent =
     "const c = process.env.VF_MODEL || 'sonnet';\n"
     "run(a, b, c);\n";
 
-std::string heredoc_dockerfile(const std::string& body, const std::string& header =
-                                                            "RUN cat > /opt/agent/claude-agent.js <<'EOF'\n") {
+std::string heredoc_dockerfile(
+    const std::string& body,
+    const std::string& header = "RUN cat > /opt/agent/claude-agent.js <<'EOF'\n") {
   return "FROM node:20\n" + header + body + "EOF\n";
 }
 
-std::unique_ptr<Project> docker_project(const std::string& dockerfile, const std::string& agent = kAgent,
+std::unique_ptr<Project> docker_project(const std::string& dockerfile,
+                                        const std::string& agent = kAgent,
                                         const std::string& durable_object = kDo,
                                         const Config& config = Config{}) {
-  return project_from({{Role::Agent, agent}, {Role::DurableObject, durable_object}, {Role::Dockerfile, dockerfile}},
-                      config);
+  return project_from(
+      {{Role::Agent, agent}, {Role::DurableObject, durable_object}, {Role::Dockerfile, dockerfile}},
+      config);
 }
 
 TEST(DockerAgentSync, IdenticalHeredocPasses) {
@@ -364,7 +370,7 @@ TEST(DockerAgentSync, CountsDifferingLinesAcrossHunksAndClipsTheExcerpt) {
   std::string agent;
   for (int i = 0; i < 40; ++i) agent += "line " + std::to_string(i) + ";\n";
   std::string body = agent;
-  body = replaced(body, "line 3;\n", "");                        // one line missing
+  body = replaced(body, "line 3;\n", "");                            // one line missing
   body = replaced(body, "line 30;\n", "line thirty;\nline 30b;\n");  // one changed, one added
   std::string many;
   for (int i = 0; i < 15; ++i) many += "extra " + std::to_string(i) + ";\n";
@@ -388,22 +394,28 @@ TEST(DockerAgentSync, ExtraLinesAtTheEndPointPastTheShorterFile) {
   auto p = docker_project(heredoc_dockerfile(std::string(kAgent) + "extra();\n"));
   Outcome o = run_check(*p, "docker.agent-sync");
   ASSERT_FALSE(o.passed());
-  EXPECT_THAT(o.found, HasSubstr("first at Dockerfile:6 vs src/sandbox-scripts/claude-agent.js:5 (end of file)"));
+  EXPECT_THAT(
+      o.found,
+      HasSubstr("first at Dockerfile:7 vs src/sandbox-scripts/claude-agent.js:5 (end of file)"));
   EXPECT_THAT(o.found, HasSubstr("-extra();"));
 }
 
 TEST(DockerAgentSync, LineEndingsTabsAndAMissingFinalNewlineAreNotDifferences) {
   std::string crlf;
   for (char c : std::string(kAgent)) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
-  EXPECT_TRUE(run_check(*docker_project(heredoc_dockerfile(kAgent), crlf), "docker.agent-sync").passed());
+  EXPECT_TRUE(
+      run_check(*docker_project(heredoc_dockerfile(kAgent), crlf), "docker.agent-sync").passed());
   std::string no_final = kAgent;
   no_final.pop_back();
-  EXPECT_TRUE(run_check(*docker_project(heredoc_dockerfile(kAgent), no_final), "docker.agent-sync").passed());
+  EXPECT_TRUE(run_check(*docker_project(heredoc_dockerfile(kAgent), no_final), "docker.agent-sync")
+                  .passed());
   std::string tabbed;
-  for (const char* line : {"const a = process.env.VF_CALLBACK_URL;\n", "const b = process.env.VF_STREAM_JWT;\n",
-                           "const c = process.env.VF_MODEL || 'sonnet';\n", "run(a, b, c);\n"})
+  for (const char* line :
+       {"const a = process.env.VF_CALLBACK_URL;\n", "const b = process.env.VF_STREAM_JWT;\n",
+        "const c = process.env.VF_MODEL || 'sonnet';\n", "run(a, b, c);\n"})
     tabbed += std::string("\t\t") + line;
-  std::string dash = "FROM node:20\nRUN cat > /opt/agent/claude-agent.js <<-'EOF'\n" + tabbed + "\tEOF\n";
+  std::string dash =
+      "FROM node:20\nRUN cat > /opt/agent/claude-agent.js <<-'EOF'\n" + tabbed + "\tEOF\n";
   Outcome o = run_check(*docker_project(dash), "docker.agent-sync");
   EXPECT_TRUE(o.passed()) << o.found;
 }
@@ -420,27 +432,31 @@ TEST(DockerAgentSync, CopyVariantsPass) {
 }
 
 TEST(DockerAgentSync, CopyFromABuildStageIsFollowed) {
-  std::string d = "FROM node:20 AS build\nRUN cat > /tmp/a.js <<'EOF'\n" + std::string(kAgent) +
-                  "EOF\nFROM node:20-slim\nCOPY --from=build /tmp/a.js /opt/agent/claude-agent.js\n";
+  std::string d =
+      "FROM node:20 AS build\nRUN cat > /tmp/a.js <<'EOF'\n" + std::string(kAgent) +
+      "EOF\nFROM node:20-slim\nCOPY --from=build /tmp/a.js /opt/agent/claude-agent.js\n";
   Outcome o = run_check(*docker_project(d), "docker.agent-sync");
   EXPECT_TRUE(o.passed()) << o.found;
   EXPECT_THAT(o.found, HasSubstr("copied from stage build"));
 }
 
 TEST(DockerAgentSync, WrongPathOrOtherFileFails) {
-  Outcome other_path = run_check(
-      *docker_project(heredoc_dockerfile(kAgent, "RUN cat > /opt/elsewhere/claude-agent.js <<'EOF'\n")),
-      "docker.agent-sync");
+  Outcome other_path = run_check(*docker_project(heredoc_dockerfile(
+                                     kAgent, "RUN cat > /opt/elsewhere/claude-agent.js <<'EOF'\n")),
+                                 "docker.agent-sync");
   EXPECT_FALSE(other_path.passed());
-  EXPECT_THAT(other_path.found, HasSubstr("nothing in the image's final stage writes /opt/agent/claude-agent.js"));
-  EXPECT_THAT(other_path.found, HasSubstr("writes the agent to /opt/elsewhere/claude-agent.js (Dockerfile:2)"));
+  EXPECT_THAT(other_path.found,
+              HasSubstr("nothing in the image's final stage writes /opt/agent/claude-agent.js"));
+  EXPECT_THAT(other_path.found,
+              HasSubstr("writes the agent to /opt/elsewhere/claude-agent.js (Dockerfile:2)"));
   EXPECT_EQ(other_path.location.line, 2);
 
   Outcome other_file =
       run_check(*docker_project("FROM node:20\nCOPY dist/agent.js /opt/agent/claude-agent.js\n"),
                 "docker.agent-sync");
   EXPECT_FALSE(other_file.passed());
-  EXPECT_THAT(other_file.found, HasSubstr("copies dist/agent.js to /opt/agent/claude-agent.js, not the agent file"));
+  EXPECT_THAT(other_file.found,
+              HasSubstr("copies dist/agent.js to /opt/agent/claude-agent.js, not the agent file"));
 
   Outcome none = run_check(*docker_project("FROM node:20\nRUN echo hi\n"), "docker.agent-sync");
   EXPECT_FALSE(none.passed());
@@ -455,7 +471,8 @@ TEST(DockerAgentSync, WrongPathOrOtherFileFails) {
 TEST(DockerAgentSync, UnquotedDelimiterThatExpandsFails) {
   std::string agent = "const u = `${process.env.VF_CALLBACK_URL}/x`;\n";
   Outcome o = run_check(
-      *docker_project(heredoc_dockerfile(agent, "RUN cat > /opt/agent/claude-agent.js <<EOF\n"), agent),
+      *docker_project(heredoc_dockerfile(agent, "RUN cat > /opt/agent/claude-agent.js <<EOF\n"),
+                      agent),
       "docker.agent-sync");
   EXPECT_FALSE(o.passed());
   EXPECT_THAT(o.found, HasSubstr("is unquoted"));
@@ -463,9 +480,10 @@ TEST(DockerAgentSync, UnquotedDelimiterThatExpandsFails) {
 }
 
 TEST(DockerAgentSync, ParseDiagnosticsAndMissingInputsFail) {
-  Outcome unterminated = run_check(
-      *docker_project("FROM node:20\nRUN cat > /opt/agent/claude-agent.js <<'EOF'\n" + std::string(kAgent)),
-      "docker.agent-sync");
+  Outcome unterminated =
+      run_check(*docker_project("FROM node:20\nRUN cat > /opt/agent/claude-agent.js <<'EOF'\n" +
+                                std::string(kAgent)),
+                "docker.agent-sync");
   EXPECT_FALSE(unterminated.passed());
   EXPECT_THAT(unterminated.found, HasSubstr("unterminated heredoc"));
   EXPECT_EQ(unterminated.location.line, 2);
@@ -487,11 +505,17 @@ TEST(DockerAgentSync, ParseDiagnosticsAndMissingInputsFail) {
 }
 
 TEST(DockerAgentSync, RelativeScriptFollowsCdAndCwd) {
-  std::string cd = replaced(kDo, "'node /opt/agent/claude-agent.js'", "'cd /opt/agent && node ./claude-agent.js'");
-  EXPECT_TRUE(run_check(*docker_project(heredoc_dockerfile(kAgent), kAgent, cd), "docker.agent-sync").passed());
-  std::string cwd = replaced(replaced(kDo, "'node /opt/agent/claude-agent.js'", "'node claude-agent.js'"),
-                             "cwd: '/workspace'", "cwd: '/opt/agent'");
-  EXPECT_TRUE(run_check(*docker_project(heredoc_dockerfile(kAgent), kAgent, cwd), "docker.agent-sync").passed());
+  std::string cd = replaced(kDo, "'node /opt/agent/claude-agent.js'",
+                            "'cd /opt/agent && node ./claude-agent.js'");
+  EXPECT_TRUE(
+      run_check(*docker_project(heredoc_dockerfile(kAgent), kAgent, cd), "docker.agent-sync")
+          .passed());
+  std::string cwd =
+      replaced(replaced(kDo, "'node /opt/agent/claude-agent.js'", "'node claude-agent.js'"),
+               "cwd: '/workspace'", "cwd: '/opt/agent'");
+  EXPECT_TRUE(
+      run_check(*docker_project(heredoc_dockerfile(kAgent), kAgent, cwd), "docker.agent-sync")
+          .passed());
 }
 
 TEST(DockerEnvNames, MatchingNamesPassWithNotes) {
@@ -501,27 +525,41 @@ TEST(DockerEnvNames, MatchingNamesPassWithNotes) {
 }
 
 TEST(DockerEnvNames, ReportsEachMismatchWithItsSideAndLocation) {
-  std::string agent = std::string(kAgent) + "const w = process.env.VF_WORKSPACE;\nconst l = process.env.VF_LEVEL || 'info';\n";
-  std::string durable_object = replaced(kDo, "VF_STREAM_JWT: token,", "VF_STREAM_JWT: token,\n        VF_EXTRA: '1',");
+  std::string agent =
+      std::string(kAgent) +
+      "const w = process.env.VF_WORKSPACE;\nconst l = process.env.VF_LEVEL || 'info';\n";
+  std::string durable_object =
+      replaced(kDo, "VF_STREAM_JWT: token,", "VF_STREAM_JWT: token,\n        VF_EXTRA: '1',");
   auto p = docker_project("FROM node:20\nENV VF_WORKSPACE=/w\n", agent, durable_object);
   Outcome o = run_check(*p, "docker.env-names");
   ASSERT_FALSE(o.passed());
-  EXPECT_THAT(o.found, HasSubstr("VF_EXTRA: set by startProcess env (src/agents/chat-session-agent.ts:9), never "
-                                 "read by the agent"));
-  EXPECT_THAT(o.found, HasSubstr("VF_WORKSPACE: read by the agent (src/sandbox-scripts/claude-agent.js:5) without "
-                                 "a default, never set by startProcess env (src/agents/chat-session-agent.ts:5)"));
-  EXPECT_THAT(o.found, HasSubstr("the Dockerfile's ENV VF_WORKSPACE (Dockerfile:2) does not reach the agent"));
-  EXPECT_THAT(o.found, HasSubstr("notes: VF_LEVEL read with a default (src/sandbox-scripts/claude-agent.js:6)"));
+  EXPECT_THAT(
+      o.found,
+      HasSubstr("VF_EXTRA: set by startProcess env (src/agents/chat-session-agent.ts:9), never "
+                "read by the agent"));
+  EXPECT_THAT(
+      o.found,
+      HasSubstr("VF_WORKSPACE: read by the agent (src/sandbox-scripts/claude-agent.js:5) without "
+                "a default, never set by startProcess env (src/agents/chat-session-agent.ts:5)"));
+  EXPECT_THAT(
+      o.found,
+      HasSubstr("the Dockerfile's ENV VF_WORKSPACE (Dockerfile:2) does not reach the agent"));
+  EXPECT_THAT(
+      o.found,
+      HasSubstr("notes: VF_LEVEL read with a default (src/sandbox-scripts/claude-agent.js:6)"));
 }
 
 TEST(DockerEnvNames, HonoursPrefixesAndIgnoreList) {
-  std::string agent = std::string(kAgent) + "const w = process.env.VF_WORKSPACE;\nconst k = process.env.APP_KEY;\n";
+  std::string agent =
+      std::string(kAgent) + "const w = process.env.VF_WORKSPACE;\nconst k = process.env.APP_KEY;\n";
   Config config;
   config.env_ignore = {"VF_WORKSPACE"};
-  Outcome ignored = run_check(*docker_project("FROM node:20\n", agent, kDo, config), "docker.env-names");
+  Outcome ignored =
+      run_check(*docker_project("FROM node:20\n", agent, kDo, config), "docker.env-names");
   EXPECT_TRUE(ignored.passed()) << ignored.found;
   config.env_prefixes = {"VF_", "APP_"};
-  Outcome prefixed = run_check(*docker_project("FROM node:20\n", agent, kDo, config), "docker.env-names");
+  Outcome prefixed =
+      run_check(*docker_project("FROM node:20\n", agent, kDo, config), "docker.env-names");
   EXPECT_FALSE(prefixed.passed());
   EXPECT_THAT(prefixed.found, HasSubstr("APP_KEY: read by the agent"));
 }

@@ -220,7 +220,8 @@ TEST(ChatBridge, PromiseKeptInsideItsExecutorIsNoDeferred) {
 }
 
 TEST(ChatBridge, HelperParametersAreFollowedOneHop) {
-  auto p = do_project(R"(
+  auto p =
+      do_project(R"(
   private httpBridges = new Map<string, unknown>();
   async handleChatHttp(request: Request) {
     const executionId = crypto.randomUUID();
@@ -235,8 +236,8 @@ TEST(ChatBridge, HelperParametersAreFollowedOneHop) {
     this.httpBridges.set(id, { writer: w, resolve: ok, reject: ko });
   }
 )",
-                      std::string(kCreateDeferred) +
-                          "function finish(target: WritableStreamDefaultWriter) { target.close(); }\n");
+                 std::string(kCreateDeferred) +
+                     "function finish(target: WritableStreamDefaultWriter) { target.close(); }\n");
   const ChatBridge& b = p->chat_bridge();
   const FileModel& m = *b.model;
   ASSERT_FALSE(b.register_call.null());
@@ -300,7 +301,8 @@ TEST(DoChatChecks, BodyTypedAndPassedWholeCountsItsType) {
   }
 )",
                       "interface Base { sessionId: string; prompt: string }\n"
-                      "type ChatBody = Base & { userId: string; mode?: string; model?: string; autonomy?: string };\n");
+                      "type ChatBody = Base & { userId: string; mode?: string; model?: string; "
+                      "autonomy?: string };\n");
   Outcome o = run_one(*p, "do.chat-body-fields");
   EXPECT_TRUE(o.passed()) << o.found;
 }
@@ -330,7 +332,8 @@ TEST(DoChatChecks, UserGuardAcceptsErrorResponseAndRejectsLateGuard) {
     return new Response('ok');
   }
 )");
-  EXPECT_TRUE(run_one(*ok, "do.chat-user-guard").passed()) << run_one(*ok, "do.chat-user-guard").found;
+  EXPECT_TRUE(run_one(*ok, "do.chat-user-guard").passed())
+      << run_one(*ok, "do.chat-user-guard").found;
   auto late = do_project(R"(
   async handleChatHttp(request: Request) {
     const { userId } = (await request.json()) as { userId?: string };
@@ -414,6 +417,48 @@ TEST(DoChatChecks, FetchBranchThatDropsTheResultFails) {
   Outcome nf = run_one(*p, "do.fetch-404");
   EXPECT_FALSE(nf.passed());
   EXPECT_NE(nf.found.find("without returning"), std::string::npos) << nf.found;
+}
+
+TEST(DoChatChecks, SpellingsThatMustPass) {
+  auto p = do_project(R"(
+  private httpBridges = new Map<string, unknown>();
+  async handleChatHttp(request: Request) {
+    const executionId = `exec-${crypto.randomUUID()}`;
+    const { readable, writable } = new TransformStream();
+    const writer = writable.getWriter();
+    const { promise, resolve, reject } = createDeferred<void>();
+    const bridge = { writer, resolve, reject };
+    this.httpBridges.set(executionId, bridge);
+    void this.dispatchContainer(executionId).catch(() => this.closeWriter(writer));
+    promise.then(() => this.closeWriter(writer), () => this.closeWriter(writer));
+    const response = new Response(readable, { headers: { ...NDJSON, 'X-Execution-Id': executionId } });
+    return response;
+  }
+  private closeWriter(w: WritableStreamDefaultWriter) {
+    w.close().catch(() => {});
+  }
+  private async dispatchContainer(executionId: string) {}
+)",
+                      std::string(kCreateDeferred) +
+                          "const NDJSON = { 'Content-Type': 'application/x-ndjson' } as const;\n");
+  for (const char* id : {"do.chat-execution-id", "do.chat-bridge-register", "do.chat-dispatch",
+                         "do.chat-ndjson-response", "do.chat-close-writer"}) {
+    Outcome o = run_one(*p, id);
+    EXPECT_TRUE(o.passed()) << id << ": " << o.found;
+  }
+}
+
+TEST(DoChatChecks, ClientControlledExecutionIdFails) {
+  auto p = do_project(R"(
+  async handleChatHttp(request: Request) {
+    const body = (await request.json()) as { executionId?: string };
+    const executionId = body.executionId ?? crypto.randomUUID();
+    return new Response(executionId);
+  }
+)");
+  Outcome o = run_one(*p, "do.chat-execution-id");
+  EXPECT_FALSE(o.passed());
+  EXPECT_NE(o.found.find("not crypto.randomUUID()"), std::string::npos) << o.found;
 }
 
 }  // namespace

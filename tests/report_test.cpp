@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "cli_support.h"
+#include "fixture_support.h"
 #include "v15check/report.h"
 #include "xml_check.h"
 
@@ -16,23 +17,43 @@ const std::string kHostile =
     "evil\x1b[31mRED\x1b[0m\n::error file=x.ts,line=1::injected\r\n%0A ]]> <b>&amp;\"q\" 'a' "
     "\xff\xfe bad \xef\xbf\xbf \x01\x02\x7f \xc2\x9b csi \xe2\x80\xae rtl, a:b";
 
+Check make_check(std::string id, Group group, std::string title, std::string expected) {
+  Check c;
+  c.id = std::move(id);
+  c.group = group;
+  c.title = std::move(title);
+  c.expected = std::move(expected);
+  c.passes_when = "p";
+  c.fails_when = "f";
+  return c;
+}
+
+Finding make_finding(FindingSeverity severity, std::string_view rule, int line, std::string message) {
+  Finding f;
+  f.severity = severity;
+  f.rule = std::string(rule);
+  f.location = {"src/b.ts", line, 0};
+  f.message = std::move(message);
+  return f;
+}
+
 struct Fixture {
   Check pass_check, fail_check, suppressed_check, disabled_check;
   std::vector<Result> results;
   ReportOptions options;
   Fixture() {
-    pass_check = {.id = "route.chat-endpoint", .group = Group::Routes, .title = "route exists",
-                  .expected = "a route", .role = Role::Worker, .passes_when = "p", .fails_when = "f"};
-    fail_check = {.id = "do.chat-dispatch", .group = Group::DurableObject,
-                  .title = "dispatch is fire-and-forget", .expected = "a .catch", .role = Role::DurableObject,
-                  .passes_when = "p", .fails_when = "f"};
+    pass_check = make_check("route.chat-endpoint", Group::Routes, "route exists", "a route");
+    fail_check =
+        make_check("do.chat-dispatch", Group::DurableObject, "dispatch is fire-and-forget", "a .catch");
     suppressed_check = fail_check;
     suppressed_check.id = "do.chat-user-guard";
     disabled_check = fail_check;
     disabled_check.id = "jwt.expiry";
     disabled_check.group = Group::Jwt;
-    Outcome fail = Outcome::fail({"src/we ird#?%.ts", 42, 3}, kHostile,
-                                 {{{"src/a.ts", 7, 0}, "evidence " + kHostile}});
+    Evidence evidence;
+    evidence.location = {"src/a.ts", 7, 0};
+    evidence.note = "evidence " + kHostile;
+    Outcome fail = Outcome::fail({"src/we ird#?%.ts", 42, 3}, kHostile, {evidence});
     Outcome suppressed = Outcome::fail({"src/a.ts", 9, 0}, "found");
     suppressed.status = Status::Suppressed;
     suppressed.suppression_reason = "reason " + kHostile;
@@ -46,10 +67,10 @@ struct Fixture {
                {&suppressed_check, suppressed},
                {&disabled_check, disabled}};
     options.root = "/tmp/root " + kHostile;
-    options.findings = {{FindingSeverity::Error, std::string(kInvalidDirectiveRule), {"src/b.ts", 4, 0},
-                         "no reason " + kHostile},
-                        {FindingSeverity::Warning, std::string(kUnusedDirectiveRule), {"src/b.ts", 6, 0},
-                         "unused " + kHostile}};
+    options.findings.push_back(
+        make_finding(FindingSeverity::Error, kInvalidDirectiveRule, 4, "no reason " + kHostile));
+    options.findings.push_back(
+        make_finding(FindingSeverity::Warning, kUnusedDirectiveRule, 6, "unused " + kHostile));
   }
   std::string render(Format f) const {
     std::ostringstream out;
@@ -67,8 +88,8 @@ bool has_raw_controls(std::string_view s, bool allow_newline) {
 }
 
 TEST(TextReport, FormatIsTheChecklists) {
-  Check a{.id = "route.chat-endpoint", .group = Group::Routes, .title = "POST /api/v15/chat route exists",
-          .expected = "a handler", .role = Role::Worker};
+  Check a = make_check("route.chat-endpoint", Group::Routes, "POST /api/v15/chat route exists",
+                       "a handler");
   Check b = a;
   b.id = "route.stream-endpoint";
   b.title = "POST /internal/stream route exists";
@@ -136,7 +157,7 @@ TEST(JsonReport, ParsesBackWithEveryField) {
 }
 
 TEST(JsonReport, SchemaDocumentNamesTheFields) {
-  auto schema = nlohmann::json::parse(read_file_text("docs/report.schema.json"));
+  auto schema = nlohmann::json::parse(read_file(source_dir() / "docs" / "report.schema.json"));
   EXPECT_EQ(schema.at("$schema"), "https://json-schema.org/draft/2020-12/schema");
   EXPECT_EQ(schema.at("properties").at("schemaVersion").at("const"), kJsonSchemaVersion);
   Fixture f;
@@ -199,7 +220,7 @@ TEST(SarifReport, ParsesBackAndCarriesWhatCodeScanningNeeds) {
 }
 
 TEST(SarifReport, FingerprintIgnoresLineNumbers) {
-  Check c{.id = "do.x", .group = Group::DurableObject, .title = "t", .expected = "e"};
+  Check c = make_check("do.x", Group::DurableObject, "t", "e");
   Result a{&c, Outcome::fail({"src/a.ts", 10, 0}, "timeout 600000 ms (line 219) at src/a.ts:219")};
   Result b{&c, Outcome::fail({"src/a.ts", 30, 0}, "timeout 600000 ms (line 239) at src/a.ts:239")};
   Result other_value{&c, Outcome::fail({"src/a.ts", 10, 0}, "timeout 900000 ms (line 219) at src/a.ts:219")};
@@ -230,7 +251,9 @@ TEST(JunitReport, XmllintAgreesWhenInstalled) {
   if (run_program({"sh", "-c", "command -v xmllint"}).exit_code != 0)
     GTEST_SKIP() << "xmllint is not installed (Debian: libxml2-utils); the built-in check ran";
   Fixture f;
-  ProcessOutput r = run_program({"xmllint", "--noout", "-"}, {.input = f.render(Format::Junit)});
+  RunOptions input;
+  input.input = f.render(Format::Junit);
+  ProcessOutput r = run_program({"xmllint", "--noout", "-"}, input);
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 

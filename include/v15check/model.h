@@ -361,7 +361,7 @@ struct ChatBridge {
   const Binding* writable = nullptr;  // holds the writable side
   Node writer_call;  // `<writable side>.getWriter()`; without one, the region's first getWriter()
                      // (an IdentityTransformStream's writer is still the bridge writer)
-  const Binding* writer = nullptr;    // holds writer_call's result (`const writer = …`)
+  const Binding* writer = nullptr;  // holds writer_call's result (`const writer = …`)
 
   // -- the deferred: a promise another request settles
   enum class DeferredKind {
@@ -371,8 +371,8 @@ struct ChatBridge {
     WithResolvers,  // `Promise.withResolvers()`
   };
   DeferredKind deferred_kind = DeferredKind::None;
-  Node deferred;  // Promise: the new Promise; Helper: the helper call / `new Deferred()`;
-                  // WithResolvers: that call
+  Node deferred;          // Promise: the new Promise; Helper: the helper call / `new Deferred()`;
+                          // WithResolvers: that call
   Node executor_promise;  // the `new Promise` whose settle functions escape (inside the helper
                           // for Helper; null for WithResolvers)
   const Function* deferred_helper = nullptr;  // Helper: the function (or class constructor)
@@ -384,7 +384,7 @@ struct ChatBridge {
   const Binding* resolve = nullptr;  // holds resolve: the outer `let resolve` it escapes to, or
                                      // `{ resolve } = createDeferred()`
   const Binding* reject = nullptr;   // likewise for reject
-  const Binding* deferred_object = nullptr;  // `const d = createDeferred()` kept whole (d.promise)
+  const Binding* deferred_object = nullptr;   // `const d = createDeferred()` kept whole (d.promise)
   const Binding* executor_resolve = nullptr;  // Promise: the executor's first parameter
   const Binding* executor_reject = nullptr;   // Promise: the executor's second parameter
 
@@ -399,8 +399,8 @@ struct ChatBridge {
   bool has_deferred() const { return deferred_kind != DeferredKind::None; }
 
   // Whether an expression of the DO file denotes a bridge part: followed through const/let
-  // aliases, destructuring and object literals (`{ writer }.writer`), and one hop from a
-  // parameter of a same-file function to the arguments handleChatHttp's region passes it
+  // aliases, destructuring and object literals (`{ writer }.writer`), and up to two hops from a
+  // parameter of a same-file function to the arguments calls in handleChatHttp's region pass it
   // (`sendError(writer, …)` makes sendError's first parameter the writer).
   bool is_readable(const FileModel& m, const Node& expr) const;
   bool is_writable(const FileModel& m, const Node& expr) const;

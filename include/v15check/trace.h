@@ -26,6 +26,7 @@ struct Hop {
   bool found = false;    // false exactly when a check behind the hop failed
   std::vector<std::string> check_ids;   // the checks behind the hop (registered ones)
   std::vector<std::string> failed_ids;  // those that failed; empty when found
+  bool error_path = false;              // what the browser / container sees when a step fails
 };
 
 enum class TraceFormat { Text, Mermaid, Dot };
