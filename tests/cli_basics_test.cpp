@@ -179,7 +179,9 @@ TEST(Cli, ControlCharactersFromSourceNeverReachTheTerminal) {
 TEST(Cli, ColourOnlyWhenAskedAndNoColorHonoured) {
   ProcessOutput always = run_cli({fixture(), "--color", "always"});
   EXPECT_NE(always.out.find("\x1b["), std::string::npos);
-  ProcessOutput automatic = run_cli({fixture()}, {.env = {{"NO_COLOR", "1"}}});
+  RunOptions no_color;
+  no_color.env["NO_COLOR"] = "1";
+  ProcessOutput automatic = run_cli({fixture()}, no_color);
   EXPECT_EQ(automatic.out.find("\x1b["), std::string::npos);
 }
 
