@@ -183,6 +183,21 @@ Payload classify(const FileModel& m, const Node& expr, int depth, Node* json_nod
     *json_node = e;
     return Payload::Json;
   }
+  // a same-file helper that builds the line: `toLine(event)` returning JSON + '\n'
+  if (e.is("call_expression")) {
+    const Function* f = m.function_at(FileModel::strip(e.field("function")));
+    if (!f) f = m.callee_function(e);
+    if (!f || f->body.null()) return Payload::Other;
+    if (!f->body.is("statement_block")) return classify(m, f->body, depth + 1, json_node);
+    Payload best = Payload::Other;
+    for (const Node& ret : m.nodes_in("return_statement", f->body)) {
+      if (m.enclosing_function(ret) != f) continue;
+      Payload p = classify(m, ret.named_child(0), depth + 1, json_node);
+      if (p == Payload::Ndjson) return p;
+      if (p == Payload::Json) best = p;
+    }
+    return best;
+  }
   if (e.is("binary_expression") && e.field("operator").kind() == "+") {
     auto tail = m.fold_string(e.field("right"));
     if (tail && !tail->empty() && tail->back() == '\n') {

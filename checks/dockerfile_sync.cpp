@@ -4,6 +4,7 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <map>
 
@@ -120,7 +121,9 @@ class Image {
   std::optional<int> stage_named(const std::string& from) const {
     auto it = stage_names_.find(lower(from));
     if (it != stage_names_.end()) return it->second;
-    if (!from.empty() && std::all_of(from.begin(), from.end(), ::isdigit)) {
+    if (!from.empty() && from.size() < 6 &&
+        std::all_of(from.begin(), from.end(),
+                    [](unsigned char c) { return std::isdigit(c) != 0; })) {
       int n = std::stoi(from);
       if (n <= final_stage_) return n;
     }

@@ -477,6 +477,19 @@ Outcome stream_cleanup(const CheckContext& ctx) {
   for (std::size_t i = 0; i < s->deletes.size(); ++i) {
     const StreamCall& d = s->deletes[i];
     bool in_finally = d.context.in_finally() || in_continuation(m, d.call, "finally");
+    // A delete inside a same-file helper (`this.cleanupBridge(id)`) runs where the method calls
+    // that helper: it counts when a call of the helper in the method's body sits in finally.
+    const Function* helper = m.enclosing_function(d.call);
+    if (!in_finally && helper && helper != scope->function &&
+        !scope->function->node.contains(d.call)) {
+      for (const Node& site : m.nodes_in("call_expression", scope->function->node)) {
+        if (m.callee_function(site) != helper) continue;
+        if (m.context(site).in_finally() || in_continuation(m, site, "finally")) {
+          in_finally = true;
+          break;
+        }
+      }
+    }
     if (in_finally && s->delete_key_matches_lookup[i])
       return Outcome::pass(m.location(d.call), fmt::format("{} at line {} runs in finally",
                                                            snippet(d.call), d.call.line()));

@@ -22,7 +22,8 @@ std::string route_list(const FileModel& m, std::size_t max = 6) {
       break;
     }
     if (!out.empty()) out += ", ";
-    out += fmt::format("{} {} (line {})", r.method.empty() ? "ANY" : r.method, r.path, r.anchor.line());
+    out += fmt::format("{} {} (line {})", r.method.empty() ? "ANY" : r.method, r.path,
+                       r.anchor.line());
   }
   return out.empty() ? "no routes" : out;
 }
@@ -36,9 +37,9 @@ const Route* post_route(const CheckContext& ctx, std::string_view path, Outcome&
   if (const Route* r = m->route("POST", path)) {
     Node err = m->error_within(r->handler);
     if (!err.null()) {
-      failure = Outcome::fail(m->location(err),
-                              fmt::format("a parse error at line {} inside the POST {} handler",
-                                          err.line(), path));
+      failure = Outcome::fail(
+          m->location(err),
+          fmt::format("a parse error at line {} inside the POST {} handler", err.line(), path));
       return nullptr;
     }
     return r;
@@ -54,9 +55,9 @@ const Route* post_route(const CheckContext& ctx, std::string_view path, Outcome&
                                           "method reaches it",
                                           path));
     else
-      failure = Outcome::fail(
-          m->location(r->anchor),
-          fmt::format("path {} is only routed for {}, not POST", path, r->method));
+      failure =
+          Outcome::fail(m->location(r->anchor),
+                        fmt::format("path {} is only routed for {}, not POST", path, r->method));
     return nullptr;
   }
   failure = Outcome::fail(m->location(m->root()),
@@ -73,8 +74,8 @@ Outcome route_exists(const CheckContext& ctx, std::string_view path) {
   const char* how = r->kind == Route::Kind::Router       ? "router registration"
                     : r->kind == Route::Kind::SwitchCase ? "switch case"
                                                          : "if branch";
-  return Outcome::pass(m->location(r->anchor), fmt::format("POST {} ({}, line {})", path, how,
-                                                           r->anchor.line()));
+  return Outcome::pass(m->location(r->anchor),
+                       fmt::format("POST {} ({}, line {})", path, how, r->anchor.line()));
 }
 
 // The handler's region plus same-file helpers it calls.
@@ -98,7 +99,10 @@ bool is_incoming_request(const FileModel& m, const Route& r, const Node& expr) {
   if (!f) f = m.enclosing_function(r.anchor);
   if (!f) return false;
   auto params = f->parameters();
-  return !params.empty() && params[0].contains(b->name_node);
+  if (!params.empty() && params[0].contains(b->name_node)) return true;
+  // a same-file helper's parameter (`handleStream(request, env)`): the argument the route passes
+  Node outer = m.caller_value(base, *f);
+  return !outer.null() && outer != base && is_incoming_request(m, r, outer);
 }
 
 // The request handed to a stub's fetch: `fetch(request)`, `fetch(new Request(…))`, or
@@ -180,7 +184,8 @@ UserSource user_source(const FileModel& m, const Node& value) {
       return out;
     }
     if (e.is("call_expression") && FileModel::callee_name(e) == "json") {
-      out.description = fmt::format("the request body ({}), which the client controls", snippet(value));
+      out.description =
+          fmt::format("the request body ({}), which the client controls", snippet(value));
       return out;
     }
     if (e.is("call_expression")) {
@@ -208,8 +213,9 @@ Outcome chat_forwards_user(const CheckContext& ctx) {
   Region region = handler_region(*m, *r);
   auto stubs = m->stub_fetches(region, "");
   if (stubs.empty())
-    return Outcome::fail(m->location(r->anchor),
-                         "the POST /api/v15/chat handler never calls fetch on a Durable Object stub");
+    return Outcome::fail(
+        m->location(r->anchor),
+        "the POST /api/v15/chat handler never calls fetch on a Durable Object stub");
   for (const auto& stub : stubs) {
     auto [request, init] = fetch_request(*m, stub.fetch_call);
     Node body = init.null() ? Node{} : forwarded_body(*m, init);
@@ -225,8 +231,9 @@ Outcome chat_forwards_user(const CheckContext& ctx) {
       ++index;
     }
     if (user_pair.null())
-      return Outcome::fail(m->location(body),
-                           fmt::format("the body forwarded to the DO has no userId: {}", snippet(body)));
+      return Outcome::fail(
+          m->location(body),
+          fmt::format("the body forwarded to the DO has no userId: {}", snippet(body)));
     Node value = user_pair.is("pair") ? user_pair.field("value") : user_pair;
     UserSource src = user_source(*m, value);
     if (!src.authenticated)
@@ -239,8 +246,7 @@ Outcome chat_forwards_user(const CheckContext& ctx) {
         Node lit = spread.is("object") ? spread : FileModel::strip(m->trace(spread).expr);
         if (lit.is("object") && m->property(lit, "userId").null()) continue;
         return Outcome::fail(
-            m->location(c),
-            fmt::format("{} after userId lets the client override it", snippet(c)));
+            m->location(c), fmt::format("{} after userId lets the client override it", snippet(c)));
       }
     }
     return Outcome::pass(m->location(user_pair),
@@ -278,8 +284,9 @@ Outcome chat_do_stub(const CheckContext& ctx) {
   Region region = handler_region(*m, *r);
   auto stubs = m->stub_fetches(region, "");
   if (stubs.empty())
-    return Outcome::fail(m->location(r->anchor),
-                         "the POST /api/v15/chat handler never calls fetch on a Durable Object stub");
+    return Outcome::fail(
+        m->location(r->anchor),
+        "the POST /api/v15/chat handler never calls fetch on a Durable Object stub");
   std::string problem;
   Location where = m->location(stubs.front().get_call);
   for (const auto& stub : stubs) {
@@ -302,7 +309,8 @@ Outcome chat_do_stub(const CheckContext& ctx) {
       continue;
     }
     if (!id_ns || *id_ns != binding) {
-      problem = fmt::format("idFromName is called on env.{}, not env.{}", id_ns ? *id_ns : "?", binding);
+      problem =
+          fmt::format("idFromName is called on env.{}, not env.{}", id_ns ? *id_ns : "?", binding);
       continue;
     }
     auto args = FileModel::arguments(id);
@@ -365,9 +373,9 @@ Outcome stream_forwards_jwt(const CheckContext& ctx) {
   Node bearer;
   for (const Node& call : m->nodes_in("call_expression", region)) {
     std::string_view name = FileModel::callee_name(call);
-    static constexpr std::string_view kParsers[] = {"replace", "replaceAll", "startsWith", "slice",
-                                                    "substring", "substr", "split", "match",
-                                                    "exec", "test"};
+    static constexpr std::string_view kParsers[] = {
+        "replace", "replaceAll", "startsWith", "slice", "substring",
+        "substr",  "split",      "match",      "exec",  "test"};
     if (std::find(std::begin(kParsers), std::end(kParsers), name) == std::end(kParsers)) continue;
     bool found = false;
     for (const Node& a : FileModel::arguments(call)) found = found || mentions_bearer(*m, a);
@@ -376,6 +384,18 @@ Outcome stream_forwards_jwt(const CheckContext& ctx) {
     if (!found && (name == "slice" || name == "substring" || name == "substr")) {
       auto args = FileModel::arguments(call);
       if (!args.empty() && m->fold_number(args[0]) == 7.0 &&
+          m->derives_from(FileModel::callee_object(call),
+                          [&](const FileModel&, const Node& n) { return n == header_read; }))
+        found = true;
+    }
+    // `header.split(' ')[1]` / `const [, token] = header.split(' ')`: the scheme is split off
+    if (!found && name == "split") {
+      auto args = FileModel::arguments(call);
+      Node up = call.parent();
+      bool second = (up.is("subscript_expression") && up.field("object") == call &&
+                     m->fold_number(up.field("index")) == 1.0) ||
+                    (up.is("variable_declarator") && up.field("name").is("array_pattern"));
+      if (second && !args.empty() && m->fold_string(args[0]) == std::string(" ") &&
           m->derives_from(FileModel::callee_object(call),
                           [&](const FileModel&, const Node& n) { return n == header_read; }))
         found = true;
@@ -405,18 +425,20 @@ Outcome stream_forwards_jwt(const CheckContext& ctx) {
                    (rargs.size() > 1 && is_incoming_request(*m, *r, rargs[1]));
       Node init_obj = rargs.size() > 1 ? FileModel::strip(m->trace(rargs[1]).expr) : Node{};
       Node headers = m->property(init_obj, "headers");
-      bool headers_kept = !headers.null() && m->derives_from(headers, [&](const FileModel& fm, const Node& n) {
-        Node s = FileModel::strip(n);
-        return s.is("member_expression") && FileModel::last_name(s) == "headers" &&
-               is_incoming_request(fm, *r, s.field("object"));
-      });
+      bool headers_kept =
+          !headers.null() && m->derives_from(headers, [&](const FileModel& fm, const Node& n) {
+            Node s = FileModel::strip(n);
+            return s.is("member_expression") && FileModel::last_name(s) == "headers" &&
+                   is_incoming_request(fm, *r, s.field("object"));
+          });
       if (!rargs.empty() && is_incoming_request(*m, *r, rargs[0]) && headers.null()) keeps = true;
       if (!headers.null()) keeps = headers_kept;
       if (keeps)
-        return Outcome::pass(m->location(stub.fetch_call),
-                             fmt::format("Authorization read (line {}), Bearer parsed (line {}), "
-                                         "request forwarded with its headers (line {})",
-                                         header_read.line(), bearer.line(), stub.fetch_call.line()));
+        return Outcome::pass(
+            m->location(stub.fetch_call),
+            fmt::format("Authorization read (line {}), Bearer parsed (line {}), "
+                        "request forwarded with its headers (line {})",
+                        header_read.line(), bearer.line(), stub.fetch_call.line()));
       problem = fmt::format("a fresh Request without the Authorization header is forwarded: {}",
                             snippet(req));
       continue;
@@ -439,10 +461,12 @@ void register_route_checks(Registry& r) {
          .title = "POST /api/v15/chat route exists",
          .expected = "a handler guarded by method POST and path /api/v15/chat",
          .role = Role::Worker,
-         .passes_when = "an if whose condition tests request.method === 'POST' and url.pathname === "
-                        "'/api/v15/chat' (any order and spelling), a router registration "
-                        "app.post('/api/v15/chat', …), or a switch on the path with a method test",
-         .fails_when = "path absent; only GET; path /api/v15/chats; a path test without a method test",
+         .passes_when =
+             "an if whose condition tests request.method === 'POST' and url.pathname === "
+             "'/api/v15/chat' (any order and spelling), a router registration "
+             "app.post('/api/v15/chat', …), or a switch on the path with a method test",
+         .fails_when =
+             "path absent; only GET; path /api/v15/chats; a path test without a method test",
          .config_keys = {"roles.worker"},
          .run = [](const CheckContext& ctx) { return route_exists(ctx, kChatPath); }});
   r.add({.id = "route.chat-forwards-user",
@@ -461,10 +485,12 @@ void register_route_checks(Registry& r) {
   r.add({.id = "route.chat-do-stub",
          .group = Group::Routes,
          .title = "route gets DO stub from CHAT_SESSIONS by sessionId",
-         .expected = "env.CHAT_SESSIONS.idFromName(sessionId) → env.CHAT_SESSIONS.get(id) → stub.fetch(…)",
+         .expected =
+             "env.CHAT_SESSIONS.idFromName(sessionId) → env.CHAT_SESSIONS.get(id) → stub.fetch(…)",
          .role = Role::Worker,
-         .passes_when = "the chat handler fetches a stub from the configured DO binding whose id is "
-                        "idFromName of the request's sessionId",
+         .passes_when =
+             "the chat handler fetches a stub from the configured DO binding whose id is "
+             "idFromName of the request's sessionId",
          .fails_when = "another binding; newUniqueId(); an id from userId",
          .config_keys = {"doBinding", "roles.worker"},
          .run = chat_do_stub});
@@ -477,18 +503,19 @@ void register_route_checks(Registry& r) {
          .fails_when = "path absent; wrong method; no method test",
          .config_keys = {"roles.worker"},
          .run = [](const CheckContext& ctx) { return route_exists(ctx, kStreamPath); }});
-  r.add({.id = "route.stream-forwards-jwt",
-         .group = Group::Routes,
-         .title = "stream route extracts JWT and forwards to the DO",
-         .expected = "the Authorization header read, its Bearer prefix stripped, and the original "
-                     "request passed to a DO stub's fetch",
-         .role = Role::Worker,
-         .passes_when = "inside the stream handler: headers.get('Authorization'), a Bearer strip or "
-                        "parse, and stub.fetch(request) with the incoming request",
-         .fails_when = "header not read; no Bearer handling; request not forwarded; a fresh Request "
-                       "without the header",
-         .config_keys = {"doBinding", "roles.worker"},
-         .run = stream_forwards_jwt});
+  r.add(
+      {.id = "route.stream-forwards-jwt",
+       .group = Group::Routes,
+       .title = "stream route extracts JWT and forwards to the DO",
+       .expected = "the Authorization header read, its Bearer prefix stripped, and the original "
+                   "request passed to a DO stub's fetch",
+       .role = Role::Worker,
+       .passes_when = "inside the stream handler: headers.get('Authorization'), a Bearer strip or "
+                      "parse, and stub.fetch(request) with the incoming request",
+       .fails_when = "header not read; no Bearer handling; request not forwarded; a fresh Request "
+                     "without the header",
+       .config_keys = {"doBinding", "roles.worker"},
+       .run = stream_forwards_jwt});
 }
 
 }  // namespace v15

@@ -30,10 +30,13 @@ const std::map<std::string, std::string>& config_key_docs() {
       {"sandboxBinding", "string: the sandbox container binding (default SANDBOX_CONTAINER)"},
       {"bridgeTimeoutMs", "number: expected bridge timeout in ms (default 300000)"},
       {"oauthPrefix", "string: required OAuth token prefix (default sk-ant-oat01-)"},
-      {"pendingQueryPath", "string: where the prompt is written (default /tmp/vf-pending-query.json)"},
-      {"callbackUrl", "string: expected VF_CALLBACK_URL (default https://vaporforge.dev/internal/stream)"},
+      {"pendingQueryPath",
+       "string: where the prompt is written (default /tmp/vf-pending-query.json)"},
+      {"callbackUrl",
+       "string: expected VF_CALLBACK_URL (default https://vaporforge.dev/internal/stream)"},
       {"claudeConfigDir", "string: expected CLAUDE_CONFIG_DIR (default /root/.config/claude)"},
-      {"envPrefixes", "array of strings: env name prefixes cross-checked by docker.env-names (default [\"VF_\"])"},
+      {"envPrefixes",
+       "array of strings: env name prefixes cross-checked by docker.env-names (default [\"VF_\"])"},
       {"envIgnore", "array of strings: env names docker.env-names ignores (default [])"},
       {"disable", "array of {id, reason}: checks turned off, each with a required reason"},
   };
@@ -85,7 +88,8 @@ class PositionIndex {
       } else if (c == '/' && i_ + 1 < text_.size() && text_[i_ + 1] == '*') {
         advance();
         advance();
-        while (i_ < text_.size() && !(peek() == '*' && i_ + 1 < text_.size() && text_[i_ + 1] == '/'))
+        while (i_ < text_.size() &&
+               !(peek() == '*' && i_ + 1 < text_.size() && text_[i_ + 1] == '/'))
           advance();
         advance();
         advance();
@@ -124,9 +128,12 @@ class PositionIndex {
   static std::string escape(const std::string& key) {
     std::string out;
     for (char c : key) {
-      if (c == '~') out += "~0";
-      else if (c == '/') out += "~1";
-      else out += c;
+      if (c == '~')
+        out += "~0";
+      else if (c == '/')
+        out += "~1";
+      else
+        out += c;
     }
     return out;
   }
@@ -302,9 +309,12 @@ class Parser {
 std::string pointer_key(const std::string& key) {
   std::string out;
   for (char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
   }
   return out;
 }
@@ -349,7 +359,8 @@ Config parse_config(const std::string& text, const std::string& origin,
     if (key == "$schema") {
       p.string(value, where);
     } else if (key == "roles") {
-      if (!value.is_object()) p.fail_value(where, "expected an object, found " + Parser::describe(value));
+      if (!value.is_object())
+        p.fail_value(where, "expected an object, found " + Parser::describe(value));
       std::vector<std::string> role_names;
       for (Role r : kAllRoles) role_names.emplace_back(role_key(r));
       for (const auto& [rk, rv] : value.items()) {
@@ -385,7 +396,8 @@ Config parse_config(const std::string& text, const std::string& origin,
     } else if (key == "envIgnore") {
       c.env_ignore = p.strings(value, where);
     } else if (key == "disable") {
-      if (!value.is_array()) p.fail_value(where, "expected an array, found " + Parser::describe(value));
+      if (!value.is_array())
+        p.fail_value(where, "expected an array, found " + Parser::describe(value));
       for (std::size_t i = 0; i < value.size(); ++i) {
         std::string w = fmt::format("{}/{}", where, i);
         const json& item = value[i];
@@ -412,7 +424,8 @@ Config parse_config(const std::string& text, const std::string& origin,
             std::find(check_ids.begin(), check_ids.end(), d.id) == check_ids.end())
           p.fail_value(w + "/id", fmt::format("unknown check ID \"{}\"{} (see --list-checks)", d.id,
                                               suggestion(d.id, check_ids)));
-        if (c.disabled(d.id)) p.fail_value(w + "/id", fmt::format("\"{}\" is disabled twice", d.id));
+        if (c.disabled(d.id))
+          p.fail_value(w + "/id", fmt::format("\"{}\" is disabled twice", d.id));
         c.disable.push_back(std::move(d));
       }
     } else {

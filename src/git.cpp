@@ -102,11 +102,15 @@ Child spawn(const std::vector<std::string>& argv, bool pipe_in, bool pipe_err) {
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  if (pipe_in) posix_spawn_file_actions_adddup2(&actions, in.read.get(), 0);
-  else posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  if (pipe_in)
+    posix_spawn_file_actions_adddup2(&actions, in.read.get(), 0);
+  else
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, out.write.get(), 1);
-  if (pipe_err) posix_spawn_file_actions_adddup2(&actions, err.write.get(), 2);
-  else posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  if (pipe_err)
+    posix_spawn_file_actions_adddup2(&actions, err.write.get(), 2);
+  else
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
 
   std::vector<std::string> storage = argv;
   std::vector<char*> args;
@@ -115,8 +119,7 @@ Child spawn(const std::vector<std::string>& argv, bool pipe_in, bool pipe_err) {
   Child c;
   int rc = posix_spawnp(&c.pid, args[0], &actions, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0)
-    throw GitError(fmt::format("cannot run {}: {}", argv[0], std::strerror(rc)));
+  if (rc != 0) throw GitError(fmt::format("cannot run {}: {}", argv[0], std::strerror(rc)));
   c.in = std::move(in.write);
   c.out = std::move(out.read);
   c.err = std::move(err.read);
@@ -204,8 +207,8 @@ std::string Repo::run(std::vector<std::string> args) const {
   ProcessResult r = run_process(command(std::move(args)));
   if (r.exit_code != 0) {
     std::string msg = first_line(r.err);
-    throw GitError(fmt::format("{} failed (exit {}){}{}", what, r.exit_code, msg.empty() ? "" : ": ",
-                               msg));
+    throw GitError(
+        fmt::format("{} failed (exit {}){}{}", what, r.exit_code, msg.empty() ? "" : ": ", msg));
   }
   return r.out;
 }
@@ -262,7 +265,8 @@ struct Batch::Process {
     while (done < s.size()) {
       ssize_t n = ::write(child.in.get(), s.data() + done, s.size() - done);
       if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) throw GitError(fmt::format("cannot talk to git cat-file: {}", std::strerror(errno)));
+      if (n <= 0)
+        throw GitError(fmt::format("cannot talk to git cat-file: {}", std::strerror(errno)));
       done += static_cast<std::size_t>(n);
     }
   }
@@ -321,7 +325,8 @@ Batch::Object Batch::get(const std::string& name, std::size_t max_bytes) {
 
 ReadResult RevisionReader::read(const std::string& path) const {
   ReadResult r;
-  Batch::Object o = batch_->get(prefix_ + path, max_bytes_);
+  // `REV:./x` would be resolved against git's working directory: ask for the normalised path.
+  Batch::Object o = batch_->get(prefix_ + join("", path), max_bytes_);
   using Kind = Batch::Object::Kind;
   switch (o.kind) {
     case Kind::Missing:
@@ -388,7 +393,8 @@ Session::Session(const Request& request) : request_(request) {
 
   if (!request.git_dir.empty()) {
     if (!request.reads_git())
-      throw GitError("--git-dir needs --rev or --staged: a git directory has no working tree to check");
+      throw GitError(
+          "--git-dir needs --rev or --staged: a git directory has no working tree to check");
     repo_ = Repo::at_git_dir(request.git_dir);
     std::filesystem::path inside = std::filesystem::path(request.root).lexically_normal();
     if (inside.is_absolute() || (!inside.empty() && *inside.begin() == ".."))
@@ -414,14 +420,15 @@ Session::Session(const Request& request) : request_(request) {
     throw GitError(fmt::format("{}: unknown revision '{}'", option, rev));
   };
   if (!request.rev.empty()) tree_ = resolve("--rev", request.rev, &commit_);
-  if (!request.changed_since.empty()) since_ = resolve("--changed-since", request.changed_since, nullptr);
+  if (!request.changed_since.empty())
+    since_ = resolve("--changed-since", request.changed_since, nullptr);
 }
 
 std::unique_ptr<FileReader> Session::reader() const {
   if (!request_.rev.empty()) {
     std::string object = commit_.empty() ? tree_ : commit_;
-    return std::make_unique<RevisionReader>(batch_, object + ":",
-                                            fmt::format("{} ({})", request_.rev, object.substr(0, 12)));
+    return std::make_unique<RevisionReader>(
+        batch_, object + ":", fmt::format("{} ({})", request_.rev, object.substr(0, 12)));
   }
   if (request_.staged) return std::make_unique<RevisionReader>(batch_, ":", "the index");
   return nullptr;
@@ -436,7 +443,7 @@ std::optional<std::string> Session::read_checked(const std::string& repo_path) c
 }
 
 std::vector<std::string> Session::changed_files() const {
-  std::vector<std::string> args = {"diff",         "--name-only",  "-z",
+  std::vector<std::string> args = {"diff",         "--name-only",   "-z",
                                    "--no-renames", "--no-ext-diff", "--no-textconv"};
   if (!request_.rev.empty()) {
     args.push_back(since_);
@@ -451,8 +458,8 @@ std::vector<std::string> Session::changed_files() const {
   std::vector<std::string> files = split_nul(repo_.run(args));
   if (request_.rev.empty() && !request_.staged) {
     // The working tree: new files nobody has added yet count as changes too.
-    for (auto& f : split_nul(repo_.run({"ls-files", "--others", "--exclude-standard", "--full-name",
-                                        "-z"})))
+    for (auto& f :
+         split_nul(repo_.run({"ls-files", "--others", "--exclude-standard", "--full-name", "-z"})))
       files.push_back(std::move(f));
   }
   std::sort(files.begin(), files.end());

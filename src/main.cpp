@@ -63,8 +63,7 @@ int run(int argc, char** argv) {
       ->type_name("ID");
   app.add_option("--group", group_names, "Run only these groups: route do jwt agent docker error")
       ->type_name("G");
-  app.add_option("--format", format,
-                 "Report format (--list-checks: text, json or markdown)")
+  app.add_option("--format", format, "Report format (--list-checks: text, json or markdown)")
       ->check(CLI::IsMember({"text", "json", "sarif", "junit", "github", "markdown"}))
       ->type_name("F");
   app.add_option("--output,-o", output, "Write the report to FILE; a summary goes to stderr")
@@ -87,7 +86,8 @@ int run(int argc, char** argv) {
   app.add_flag("--trace", trace, "Print the V1.5 flow hop by hop before the report");
   app.add_option("--trace-format", trace_format, "Trace format (implies --trace)")
       ->check(CLI::IsMember({"text", "mermaid", "dot"}));
-  app.add_flag("--ascii", ascii, "ASCII marks in the text trace (default when the locale is not UTF-8)");
+  app.add_flag("--ascii", ascii,
+               "ASCII marks in the text trace (default when the locale is not UTF-8)");
   app.add_flag("--list-checks", list, "List the check catalogue and exit");
   try {
     app.parse(argc, argv);
@@ -165,7 +165,8 @@ int run(int argc, char** argv) {
   std::error_code ec;
   if (git_dir.empty()) {  // with --git-dir, ROOT names a directory inside the repository
     if (!fs::exists(root, ec)) return error(fmt::format("root '{}' does not exist", root));
-    if (!fs::is_directory(root, ec)) return error(fmt::format("root '{}' is not a directory", root));
+    if (!fs::is_directory(root, ec))
+      return error(fmt::format("root '{}' is not a directory", root));
   }
 
   std::vector<std::string> all_ids;
@@ -177,7 +178,8 @@ int run(int argc, char** argv) {
     } else if (from_git) {  // the config as it is at the revision / in the index
       std::string at = v15::git::join(git->prefix(), v15::kConfigFileName);
       if (auto text = git->read_checked(at))
-        config = v15::parse_config(*text, fmt::format("{}:{}", rev.empty() ? "" : rev, at), all_ids);
+        config =
+            v15::parse_config(*text, fmt::format("{}:{}", rev.empty() ? "" : rev, at), all_ids);
     } else if (fs::exists(fs::path(root) / v15::kConfigFileName, ec)) {
       config = v15::load_config_file((fs::path(root) / v15::kConfigFileName).string(), all_ids);
     }
@@ -207,8 +209,10 @@ int run(int argc, char** argv) {
   }
 
   std::unique_ptr<v15::FileReader> reader;
-  if (from_git) reader = git->reader();
-  else reader = std::make_unique<v15::WorkingTreeReader>(root);
+  if (from_git)
+    reader = git->reader();
+  else
+    reader = std::make_unique<v15::WorkingTreeReader>(root);
   v15::Project project(
       v15::load_sources(*reader, config.paths, from_git ? git->prefix() : std::string{}), config);
   std::vector<v15::Result> results = v15::run_checks(registry, project, selection);

@@ -127,8 +127,10 @@ std::string format_number(double v) { return number_to_js_string(v); }
 
 std::string describe_ms(double ms) {
   std::string base = format_number(ms) + " ms";
-  if (ms >= 60000 && std::fmod(ms, 60000) == 0) return fmt::format("{} ({} min)", base, format_number(ms / 60000));
-  if (ms >= 1000 && std::fmod(ms, 1000) == 0) return fmt::format("{} ({} s)", base, format_number(ms / 1000));
+  if (ms >= 60000 && std::fmod(ms, 60000) == 0)
+    return fmt::format("{} ({} min)", base, format_number(ms / 60000));
+  if (ms >= 1000 && std::fmod(ms, 1000) == 0)
+    return fmt::format("{} ({} s)", base, format_number(ms / 1000));
   return base;
 }
 
@@ -166,7 +168,8 @@ std::string Function::parameter_name(std::size_t i) const {
 
 // ---------------------------------------------------------------------------------------------
 
-FileModel::FileModel(const SourceFile& source, Tree tree) : source_(source), tree_(std::move(tree)) {
+FileModel::FileModel(const SourceFile& source, Tree tree)
+    : source_(source), tree_(std::move(tree)) {
   first_error_ = v15::first_error(tree_.root());
   index();
 }
@@ -255,20 +258,26 @@ void FileModel::index() {
   std::vector<TSNode> ancestors;
   walk(tree_.root(), [&](const Node& n, uint32_t depth) {
     ancestors.resize(depth);
-    if (depth > 0) parents.add(n.raw(), ancestors[depth - 1]);
     ancestors.push_back(n.raw());
+    // only named nodes are indexed: an unnamed token's parent() falls back to ts_node_parent
     if (!n.named()) return true;
+    if (depth > 0) parents.add(n.raw(), ancestors[depth - 1]);
     std::string_view k = n.kind();
     TSSymbol symbol = n.symbol();
     if (symbol >= by_symbol_.size()) by_symbol_.resize(symbol + 1u);
     by_symbol_[symbol].push_back(n);
-    if (k == "variable_declarator") declarators.push_back(n);
-    else if (is_function_kind(k)) functions.push_back(n);
+    if (k == "variable_declarator")
+      declarators.push_back(n);
+    else if (is_function_kind(k))
+      functions.push_back(n);
     else if (k == "class_declaration" || k == "abstract_class_declaration" || k == "class")
       classes.push_back(n);
-    else if (k == "import_statement") imports.push_back(n);
-    else if (k == "export_statement") exports.push_back(n);
-    else if (k == "assignment_expression") assignments.push_back(n);
+    else if (k == "import_statement")
+      imports.push_back(n);
+    else if (k == "export_statement")
+      exports.push_back(n);
+    else if (k == "assignment_expression")
+      assignments.push_back(n);
     return true;
   });
 
@@ -378,7 +387,8 @@ void FileModel::index() {
     }
   }
 
-  for (std::size_t i = 0; i < bindings_.size(); ++i) bindings_by_name_[bindings_[i].name].push_back(i);
+  for (std::size_t i = 0; i < bindings_.size(); ++i)
+    bindings_by_name_[bindings_[i].name].push_back(i);
 
   for (const Node& a : assignments) {
     Node left = a.field("left");
@@ -402,7 +412,8 @@ void FileModel::index_binding_pattern(const Node& pattern, BindingKind kind, con
     b.init = init;
     b.path = std::move(p);
     b.scope = scope;
-    if (kind == BindingKind::Param && b.path.empty() && !default_value.null()) b.init = default_value;
+    if (kind == BindingKind::Param && b.path.empty() && !default_value.null())
+      b.init = default_value;
     bindings_.push_back(std::move(b));
   };
   if (k == "identifier" || k == "shorthand_property_identifier_pattern") {
@@ -444,8 +455,10 @@ void FileModel::index_binding_pattern(const Node& pattern, BindingKind kind, con
     }
   } else if (k == "assignment_pattern") {
     Node left = pattern.field("left");
-    if (left.is("identifier")) add(left, pattern.field("right"), path);
-    else index_binding_pattern(left, kind, declarator, init, scope, path);
+    if (left.is("identifier"))
+      add(left, pattern.field("right"), path);
+    else
+      index_binding_pattern(left, kind, declarator, init, scope, path);
   } else if (k == "required_parameter" || k == "optional_parameter") {
     Node inner = pattern.field("pattern");
     Node value = pattern.field("value");
@@ -481,7 +494,8 @@ void FileModel::index_function(const Node& n) {
       if (p.is("class_body")) {
         Node cls = p.parent();
         Node cname = cls.field("name");
-        if (!cname.null()) fn.class_name = std::string(cname.text());
+        if (!cname.null())
+          fn.class_name = std::string(cname.text());
         else if (cls.parent().is("variable_declarator"))
           fn.class_name = std::string(cls.parent().field("name").text());
         break;
@@ -565,9 +579,7 @@ const Function* FileModel::function(std::string_view name) const {
 const Function* FileModel::enclosing_function(const Node& n) const {
   const Function* best = nullptr;
   for (const auto& f : functions_)
-    if (f.node.contains(n) && !(f.node == n) &&
-        (!best || best->node.contains(f.node)))
-      best = &f;
+    if (f.node.contains(n) && !(f.node == n) && (!best || best->node.contains(f.node))) best = &f;
   return best;
 }
 
@@ -707,7 +719,8 @@ std::vector<Node> FileModel::arguments(const Node& call) {
 // `await x.get<T>(…)` parses with the await inside the callee (the grammar's generic-call
 // ambiguity), so callees are read through await.
 std::string_view FileModel::callee_name(const Node& call) {
-  Node callee = strip_await(call.is("new_expression") ? call.field("constructor") : call.field("function"));
+  Node callee =
+      strip_await(call.is("new_expression") ? call.field("constructor") : call.field("function"));
   return last_name(callee);
 }
 
@@ -750,8 +763,10 @@ Node FileModel::property(const Node& object, std::string_view key) const {
   if (!o.is("object")) return {};
   Node found;
   for (const Node& c : o.named_children()) {
-    if (c.is("pair") && key_name(c.field("key")) == key) found = c.field("value");
-    else if (c.is("shorthand_property_identifier") && c.text() == key) found = c;
+    if (c.is("pair") && key_name(c.field("key")) == key)
+      found = c.field("value");
+    else if (c.is("shorthand_property_identifier") && c.text() == key)
+      found = c;
   }
   return found;  // the last one wins, as in JavaScript
 }
@@ -794,10 +809,14 @@ std::optional<Constant> FileModel::fold_depth(const Node& expr, int depth) const
       } else if (c.is("escape_sequence")) {
         // reuse the string unescaper on a single escape
         std::string_view t = c.text();
-        if (t.size() >= 2 && t[1] == 'n') out += '\n';
-        else if (t.size() >= 2 && t[1] == 't') out += '\t';
-        else if (t.size() >= 2 && t[1] == 'r') out += '\r';
-        else if (t.size() >= 2) out += t.substr(1);
+        if (t.size() >= 2 && t[1] == 'n')
+          out += '\n';
+        else if (t.size() >= 2 && t[1] == 't')
+          out += '\t';
+        else if (t.size() >= 2 && t[1] == 'r')
+          out += '\r';
+        else if (t.size() >= 2)
+          out += t.substr(1);
       } else if (c.is("template_substitution")) {
         auto v = fold_depth(c.named_child(0), depth + 1);
         if (!v) return std::nullopt;
@@ -832,7 +851,8 @@ std::optional<Constant> FileModel::fold_depth(const Node& expr, int depth) const
     if (op == "-") return Constant{a - b};
     if (op == "*") return Constant{a * b};
     if (op == "/") return b == 0 ? std::nullopt : std::optional<Constant>(Constant{a / b});
-    if (op == "%") return b == 0 ? std::nullopt : std::optional<Constant>(Constant{std::fmod(a, b)});
+    if (op == "%")
+      return b == 0 ? std::nullopt : std::optional<Constant>(Constant{std::fmod(a, b)});
     if (op == "**") return Constant{std::pow(a, b)};
     return std::nullopt;
   }
@@ -908,8 +928,10 @@ std::optional<std::string> FileModel::pattern(const Node& expr) const {
     std::string out;
     for (uint32_t i = 0; i < e.child_count(); ++i) {
       Node c = e.child(i);
-      if (c.is("string_fragment")) out += c.text();
-      else if (c.is("template_substitution")) out += name_of(c.named_child(0));
+      if (c.is("string_fragment"))
+        out += c.text();
+      else if (c.is("template_substitution"))
+        out += name_of(c.named_child(0));
     }
     return out;
   }
@@ -1116,7 +1138,9 @@ Matcher any() {
   return [](const FileModel&, const Node&) { return true; };
 }
 Matcher kind(std::string k) {
-  return [k = std::move(k)](const FileModel&, const Node& n) { return FileModel::strip(n).kind() == k; };
+  return [k = std::move(k)](const FileModel&, const Node& n) {
+    return FileModel::strip(n).kind() == k;
+  };
 }
 Matcher ident(std::string name) {
   return [name = std::move(name)](const FileModel&, const Node& n) {
@@ -1144,11 +1168,12 @@ Matcher this_member(std::string property) {
   };
 }
 Matcher member(std::string object_last_name, std::string property) {
-  return [o = std::move(object_last_name), p = std::move(property)](const FileModel&, const Node& n) {
-    Node s = FileModel::strip(n);
-    return s.is("member_expression") && s.field("property").text() == p &&
-           FileModel::last_name(s.field("object")) == o;
-  };
+  return
+      [o = std::move(object_last_name), p = std::move(property)](const FileModel&, const Node& n) {
+        Node s = FileModel::strip(n);
+        return s.is("member_expression") && s.field("property").text() == p &&
+               FileModel::last_name(s.field("object")) == o;
+      };
 }
 Matcher member(std::string property) {
   return [p = std::move(property)](const FileModel&, const Node& n) {

@@ -19,13 +19,17 @@ namespace {
 std::size_t utf8_length(std::string_view s, std::size_t i) {
   auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
   unsigned char c = b(i);
-  std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+  std::size_t n = c < 0x80           ? 1
+                  : (c >> 5) == 0x6  ? 2
+                  : (c >> 4) == 0xE  ? 3
+                  : (c >> 3) == 0x1E ? 4
+                                     : 0;
   if (n == 0 || i + n > s.size()) return 0;
   for (std::size_t k = 1; k < n; ++k)
     if ((b(i + k) & 0xC0) != 0x80) return 0;
-  if (n == 2 && c < 0xC2) return 0;                             // overlong
-  if (n == 3 && c == 0xE0 && b(i + 1) < 0xA0) return 0;         // overlong
-  if (n == 3 && c == 0xED && b(i + 1) >= 0xA0) return 0;        // surrogates
+  if (n == 2 && c < 0xC2) return 0;                       // overlong
+  if (n == 3 && c == 0xE0 && b(i + 1) < 0xA0) return 0;   // overlong
+  if (n == 3 && c == 0xED && b(i + 1) >= 0xA0) return 0;  // surrogates
   if (n == 4 && (c > 0xF4 || (c == 0xF0 && b(i + 1) < 0x90) || (c == 0xF4 && b(i + 1) >= 0x90)))
     return 0;
   return n;
@@ -45,11 +49,16 @@ std::string sanitize(std::string_view s) {
       continue;
     }
     if (n == 1) {
-      if (c == '\n') out += "\\n";
-      else if (c == '\r') out += "\\r";
-      else if (c == '\t') out += "\\t";
-      else if (c < 0x20 || c == 0x7F) out += fmt::format("\\x{:02x}", c);
-      else out += static_cast<char>(c);
+      if (c == '\n')
+        out += "\\n";
+      else if (c == '\r')
+        out += "\\r";
+      else if (c == '\t')
+        out += "\\t";
+      else if (c < 0x20 || c == 0x7F)
+        out += fmt::format("\\x{:02x}", c);
+      else
+        out += static_cast<char>(c);
     } else if (n == 2 && c == 0xC2 && static_cast<unsigned char>(s[i + 1]) < 0xA0) {
       out += fmt::format("\\u{:04x}", static_cast<unsigned char>(s[i + 1]));  // C1 controls
     } else if (n == 3 && c == 0xE2 && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
@@ -107,7 +116,8 @@ std::string where(const Location& l) {
   return l.line > 0 ? fmt::format("{}:{}", sanitize(l.path), l.line) : sanitize(l.path);
 }
 
-constexpr std::string_view kDirectiveForm = "// v15check-disable-next-line <id>[, <id>…] -- <reason>";
+constexpr std::string_view kDirectiveForm =
+    "// v15check-disable-next-line <id>[, <id>…] -- <reason>";
 
 bool inline_suppressed(const Outcome& o) {
   return o.status == Status::Suppressed && o.suppressed_at.known();
@@ -156,9 +166,12 @@ void write_text(std::ostream& out, const std::vector<Result>& results, const Rep
     for (const auto& r : results) {
       if (r.check->group != info.group) continue;
       any = true;
-      if (r.outcome.status == Status::Pass) ++c.passed;
-      else if (r.outcome.status == Status::Fail) ++c.failed;
-      else ++c.suppressed;
+      if (r.outcome.status == Status::Pass)
+        ++c.passed;
+      else if (r.outcome.status == Status::Fail)
+        ++c.failed;
+      else
+        ++c.suppressed;
     }
     if (!any) continue;
     int counted = c.passed + c.failed;
@@ -181,7 +194,8 @@ void write_text(std::ostream& out, const std::vector<Result>& results, const Rep
   for (const auto& r : results) {
     const Outcome& oc = r.outcome;
     if (oc.status == Status::Fail) {
-      out << "\n" << paint("1;31", "FAIL:") << " " << sanitize(r.check->title) << " [" << r.check->id
+      out << "\n"
+          << paint("1;31", "FAIL:") << " " << sanitize(r.check->title) << " [" << r.check->id
           << "]\n";
       out << "  File: " << where(oc.location) << "\n";
       out << "  Expected: " << sanitize(r.check->expected) << "\n";
@@ -193,12 +207,14 @@ void write_text(std::ostream& out, const std::vector<Result>& results, const Rep
   }
   for (const Finding& f : o.findings) {
     if (f.severity == FindingSeverity::Error) {
-      out << "\n" << paint("1;31", "FAIL:") << " invalid suppression directive [" << f.rule << "]\n";
+      out << "\n"
+          << paint("1;31", "FAIL:") << " invalid suppression directive [" << f.rule << "]\n";
       out << "  File: " << where(f.location) << "\n";
       out << "  Expected: " << kDirectiveForm << "\n";
       out << "  Found: " << sanitize(f.message) << "\n";
     } else {
-      out << "\n" << paint("1;33", "WARNING:") << " unused suppression directive [" << f.rule << "]\n";
+      out << "\n"
+          << paint("1;33", "WARNING:") << " unused suppression directive [" << f.rule << "]\n";
       out << "  File: " << where(f.location) << "\n";
       out << "  Found: " << sanitize(f.message) << "\n";
     }
@@ -207,7 +223,9 @@ void write_text(std::ostream& out, const std::vector<Result>& results, const Rep
     for (const auto& r : results) {
       const Outcome& oc = r.outcome;
       if (oc.status == Status::Fail) continue;
-      out << "\n" << paint(oc.status == Status::Pass ? "32" : "33", std::string(status_name(oc.status)) + ":")
+      out << "\n"
+          << paint(oc.status == Status::Pass ? "32" : "33",
+                   std::string(status_name(oc.status)) + ":")
           << " " << sanitize(r.check->title) << " [" << r.check->id << "]\n";
       out << "  File: " << where(oc.location) << "\n";
       if (oc.status == Status::Suppressed) {
@@ -253,12 +271,10 @@ void write_json(std::ostream& out, const std::vector<Result>& results, const Rep
   if (!o.commit.empty()) doc["commit"] = o.commit;
   Counts c = count(results);
   int errors = count_errors(o.findings);
-  doc["summary"] = {{"passed", c.passed},
-                    {"failed", c.failed},
-                    {"suppressed", c.suppressed},
-                    {"total", c.total()},
-                    {"directiveErrors", errors},
-                    {"warnings", static_cast<int>(o.findings.size()) - errors}};
+  doc["summary"] = {
+      {"passed", c.passed},         {"failed", c.failed},
+      {"suppressed", c.suppressed}, {"total", c.total()},
+      {"directiveErrors", errors},  {"warnings", static_cast<int>(o.findings.size()) - errors}};
   nlohmann::ordered_json checks = nlohmann::ordered_json::array();
   for (const auto& r : results) {
     nlohmann::ordered_json j;
@@ -328,7 +344,8 @@ std::string without_line_numbers(std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
     if (!std::isdigit(static_cast<unsigned char>(s[i]))) {
       char c = s[i];
-      if (list && !(c == ',' || c == ' ' || c == '-' || c == 'a' || c == 'n' || c == 'd')) list = false;
+      if (list && !(c == ',' || c == ' ' || c == '-' || c == 'a' || c == 'n' || c == 'd'))
+        list = false;
       out += c;
       ++i;
       continue;
@@ -370,8 +387,8 @@ std::string file_uri(const std::string& absolute_dir) {
 }
 
 std::string fingerprint(const Result& r) {
-  std::string key = r.check->id + '\0' + r.outcome.location.path + '\0' +
-                    without_line_numbers(r.outcome.found);
+  std::string key =
+      r.check->id + '\0' + r.outcome.location.path + '\0' + without_line_numbers(r.outcome.found);
   // Two independent 64-bit FNV-1a passes (different offsets) make a 128-bit key.
   return fmt::format("{:016x}{:016x}", fnv1a(key), fnv1a(key, 0x84222325cbf29ce4ull));
 }
@@ -388,9 +405,10 @@ void write_sarif(std::ostream& out, const std::vector<Result>& results, const Re
     if (std::find(rule_ids.begin(), rule_ids.end(), c.id) != rule_ids.end()) continue;
     rule_ids.push_back(c.id);
     std::string full = c.passes_when.empty() ? c.expected : "PASS when " + c.passes_when;
-    std::string help = fmt::format("Expected: {}\n\nPASS when: {}\n\nFAIL when: {}", c.expected,
-                                   c.passes_when.empty() ? c.expected : c.passes_when,
-                                   c.fails_when.empty() ? "the expectation is not met" : c.fails_when);
+    std::string help =
+        fmt::format("Expected: {}\n\nPASS when: {}\n\nFAIL when: {}", c.expected,
+                    c.passes_when.empty() ? c.expected : c.passes_when,
+                    c.fails_when.empty() ? "the expectation is not met" : c.fails_when);
     json rule = {{"id", c.id},
                  {"name", pascal_case(c.id)},
                  {"shortDescription", {{"text", sarif_text(c.title)}}},
@@ -434,10 +452,11 @@ void write_sarif(std::ostream& out, const std::vector<Result>& results, const Re
     const Outcome& oc = r.outcome;
     if (oc.status == Status::Pass) continue;
     if (oc.status == Status::Suppressed && !oc.suppressed_at.known()) {
-      overrides.push_back({{"descriptor", {{"id", r.check->id}, {"index", rule_index(r.check->id)}}},
-                           {"configuration",
-                            {{"enabled", false},
-                             {"properties", {{"reason", sarif_text(oc.suppression_reason)}}}}}});
+      overrides.push_back(
+          {{"descriptor", {{"id", r.check->id}, {"index", rule_index(r.check->id)}}},
+           {"configuration",
+            {{"enabled", false},
+             {"properties", {{"reason", sarif_text(oc.suppression_reason)}}}}}});
       continue;
     }
     json res = {{"ruleId", r.check->id},
@@ -460,10 +479,11 @@ void write_sarif(std::ostream& out, const std::vector<Result>& results, const Re
       if (!related.empty()) res["relatedLocations"] = std::move(related);
     }
     if (oc.status == Status::Suppressed)
-      res["suppressions"] = json::array({{{"kind", "inSource"},
-                                          {"status", "accepted"},
-                                          {"justification", sarif_text(oc.suppression_reason)},
-                                          {"location", {{"physicalLocation", physical(oc.suppressed_at)}}}}});
+      res["suppressions"] =
+          json::array({{{"kind", "inSource"},
+                        {"status", "accepted"},
+                        {"justification", sarif_text(oc.suppression_reason)},
+                        {"location", {{"physicalLocation", physical(oc.suppressed_at)}}}}});
     sarif_results.push_back(std::move(res));
   }
   for (const Finding& f : o.findings) {
@@ -475,8 +495,9 @@ void write_sarif(std::ostream& out, const std::vector<Result>& results, const Re
          {"level", error ? "error" : "warning"},
          {"message", {{"text", sarif_text(f.message)}}},
          {"locations", json::array({{{"physicalLocation", physical(f.location)}}})},
-         {"partialFingerprints", {{"v15check/v1", fmt::format("{:016x}{:016x}", fnv1a(key),
-                                                               fnv1a(key, 0x84222325cbf29ce4ull))}}}});
+         {"partialFingerprints",
+          {{"v15check/v1",
+            fmt::format("{:016x}{:016x}", fnv1a(key), fnv1a(key, 0x84222325cbf29ce4ull))}}}});
   }
 
   json invocation = {{"executionSuccessful", true}};
@@ -499,10 +520,11 @@ void write_sarif(std::ostream& out, const std::vector<Result>& results, const Re
   if (!o.commit.empty()) props["commit"] = o.commit;
   run["properties"] = std::move(props);
 
-  json doc = {
-      {"$schema", "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"},
-      {"version", "2.1.0"},
-      {"runs", json::array({std::move(run)})}};
+  json doc = {{"$schema",
+               "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
+               "sarif-schema-2.1.0.json"},
+              {"version", "2.1.0"},
+              {"runs", json::array({std::move(run)})}};
   out << doc.dump(2) << "\n";
 }
 
@@ -518,7 +540,8 @@ std::string xml_safe(std::string_view s) {
   for (std::size_t i = 0; i < t.size(); ++i) {
     if (i + 2 < t.size() && static_cast<unsigned char>(t[i]) == 0xEF &&
         static_cast<unsigned char>(t[i + 1]) == 0xBF &&
-        (static_cast<unsigned char>(t[i + 2]) == 0xBE || static_cast<unsigned char>(t[i + 2]) == 0xBF)) {
+        (static_cast<unsigned char>(t[i + 2]) == 0xBE ||
+         static_cast<unsigned char>(t[i + 2]) == 0xBF)) {
       out += static_cast<unsigned char>(t[i + 2]) == 0xBE ? "\\ufffe" : "\\uffff";
       i += 2;
       continue;
@@ -576,28 +599,32 @@ void write_junit(std::ostream& out, const std::vector<Result>& results, const Re
   Counts all = count(results);
   int errors = count_errors(o.findings);
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  out << fmt::format("<testsuites name=\"v15check\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\">\n",
-                     all.total() + static_cast<int>(o.findings.size()), all.failed + errors,
-                     all.suppressed);
+  out << fmt::format(
+      "<testsuites name=\"v15check\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\">\n",
+      all.total() + static_cast<int>(o.findings.size()), all.failed + errors, all.suppressed);
   for (const auto& info : groups()) {
     Counts c;
     for (const auto& r : results) {
       if (r.check->group != info.group) continue;
-      if (r.outcome.status == Status::Pass) ++c.passed;
-      else if (r.outcome.status == Status::Fail) ++c.failed;
-      else ++c.suppressed;
+      if (r.outcome.status == Status::Pass)
+        ++c.passed;
+      else if (r.outcome.status == Status::Fail)
+        ++c.failed;
+      else
+        ++c.suppressed;
     }
     if (c.total() == 0) continue;
     std::string group = xml_attr(info.title);
     out << fmt::format(
-        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\">\n", group,
-        c.total(), c.failed, c.suppressed);
+        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\">\n",
+        group, c.total(), c.failed, c.suppressed);
     for (const auto& r : results) {
       if (r.check->group != info.group) continue;
       const Outcome& oc = r.outcome;
       std::string attrs = fmt::format("classname=\"{}\" name=\"{}\"", group,
                                       xml_attr(r.check->id + " " + r.check->title));
-      if (!oc.location.path.empty()) attrs += fmt::format(" file=\"{}\"", xml_attr(oc.location.path));
+      if (!oc.location.path.empty())
+        attrs += fmt::format(" file=\"{}\"", xml_attr(oc.location.path));
       if (oc.location.line > 0) attrs += fmt::format(" line=\"{}\"", oc.location.line);
       if (oc.status == Status::Pass) {
         out << "    <testcase " << attrs << "/>\n";
@@ -633,10 +660,11 @@ void write_junit(std::ostream& out, const std::vector<Result>& results, const Re
           xml_attr(f.rule + " " + where(f.location)), xml_attr(f.location.path), f.location.line);
       if (f.severity == FindingSeverity::Error) {
         out << "    <testcase " << attrs << ">\n";
-        out << fmt::format("      <failure message=\"{}\" type=\"{}\">{}</failure>\n",
-                           xml_attr(f.message), xml_attr(f.rule),
-                           cdata(fmt::format("File: {}\nExpected: {}\nFound: {}\n", where(f.location),
-                                             kDirectiveForm, xml_safe(f.message))));
+        out << fmt::format(
+            "      <failure message=\"{}\" type=\"{}\">{}</failure>\n", xml_attr(f.message),
+            xml_attr(f.rule),
+            cdata(fmt::format("File: {}\nExpected: {}\nFound: {}\n", where(f.location),
+                              kDirectiveForm, xml_safe(f.message))));
         out << "    </testcase>\n";
       } else {
         out << "    <testcase " << attrs << ">\n";
@@ -659,10 +687,14 @@ namespace {
 std::string gh_data(std::string_view s) {
   std::string out;
   for (char c : s) {
-    if (c == '%') out += "%25";
-    else if (c == '\r') out += "%0D";
-    else if (c == '\n') out += "%0A";
-    else out += c;
+    if (c == '%')
+      out += "%25";
+    else if (c == '\r')
+      out += "%0D";
+    else if (c == '\n')
+      out += "%0A";
+    else
+      out += c;
   }
   return out;
 }
@@ -670,9 +702,12 @@ std::string gh_data(std::string_view s) {
 std::string gh_property(std::string_view s) {
   std::string out;
   for (char c : gh_data(s)) {
-    if (c == ':') out += "%3A";
-    else if (c == ',') out += "%2C";
-    else out += c;
+    if (c == ':')
+      out += "%3A";
+    else if (c == ',')
+      out += "%2C";
+    else
+      out += c;
   }
   return out;
 }
@@ -683,8 +718,8 @@ void gh_command(std::ostream& out, std::string_view command, const Location& l,
   if (!l.path.empty()) props.push_back("file=" + gh_property(sanitize(l.path)));
   if (l.line > 0) props.push_back(fmt::format("line={}", l.line));
   props.push_back("title=" + gh_property(sanitize(title)));
-  out << "::" << command << " " << fmt::format("{}", fmt::join(props, ",")) << "::" << gh_data(message)
-      << "\n";
+  out << "::" << command << " " << fmt::format("{}", fmt::join(props, ","))
+      << "::" << gh_data(message) << "\n";
 }
 
 }  // namespace
@@ -694,12 +729,13 @@ void write_github(std::ostream& out, const std::vector<Result>& results, const R
     const Outcome& oc = r.outcome;
     std::string title = fmt::format("v15check {}: {}", r.check->id, r.check->title);
     if (oc.status == Status::Fail) {
-      gh_command(out, "error", oc.location, title,
-                 fmt::format("Expected: {}\nFound: {}", sanitize(r.check->expected),
-                             sanitize(oc.found)));
+      gh_command(
+          out, "error", oc.location, title,
+          fmt::format("Expected: {}\nFound: {}", sanitize(r.check->expected), sanitize(oc.found)));
     } else if (oc.status == Status::Suppressed) {
-      std::string by = inline_suppressed(oc) ? fmt::format("suppressed at {}", where(oc.suppressed_at))
-                                             : std::string("disabled in the config");
+      std::string by = inline_suppressed(oc)
+                           ? fmt::format("suppressed at {}", where(oc.suppressed_at))
+                           : std::string("disabled in the config");
       gh_command(out, "notice", inline_suppressed(oc) ? oc.location : Location{}, title,
                  fmt::format("{}: {}", by, sanitize(oc.suppression_reason)));
     }
@@ -750,8 +786,10 @@ std::string one_line(std::string_view s) {
 std::string md_cell(std::string_view s) {
   std::string out;
   for (char c : one_line(s)) {
-    if (c == '|') out += "\\|";
-    else out += c;
+    if (c == '|')
+      out += "\\|";
+    else
+      out += c;
   }
   return out;
 }
@@ -789,9 +827,10 @@ void write_catalogue(std::ostream& out, const std::vector<const Check*>& checks,
   out << "<!-- Generated by `v15check --list-checks --format markdown` (CMake target `docs`).\n"
          "     Do not edit: change the check's registration in checks/*.cpp and regenerate. -->\n"
          "# v15check checks\n\n"
-      << fmt::format("{} checks. `v15check --explain ID` prints one of them; the specification is "
-                     "`CHECKS.md`.\n",
-                     checks.size());
+      << fmt::format(
+             "{} checks. `v15check --explain ID` prints one of them; the specification is "
+             "`CHECKS.md`.\n",
+             checks.size());
   for (const auto& info : groups()) {
     bool any = false;
     for (const Check* c : checks) {

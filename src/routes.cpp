@@ -23,10 +23,15 @@ std::string upper(std::string s) {
 
 bool is_method_expr(const FileModel& m, const Node& e) {
   Node s = FileModel::strip(e);
-  if (FileModel::last_name(s) == "method") return s.is("member_expression");
+  // `request.method.toUpperCase()`: a case-normalised method is still the method
+  if (s.is("call_expression") && FileModel::arguments(s).empty() &&
+      (FileModel::callee_name(s) == "toUpperCase" || FileModel::callee_name(s) == "toLowerCase"))
+    return is_method_expr(m, FileModel::callee_object(s));
+  if (s.is("member_expression")) return FileModel::last_name(s) == "method";
   if (s.is("identifier")) {
     Origin o = m.trace(s);
-    return !o.path.empty() && o.path.back() == "method";
+    if (!o.path.empty()) return o.path.back() == "method";
+    return !o.expr.null() && o.expr.is("call_expression") && is_method_expr(m, o.expr);
   }
   return false;
 }
@@ -128,7 +133,8 @@ bool returns_or_throws(const Node& stmt) {
 
 // A method for a region from guards around it (enclosing ifs on the method, a switch case on
 // the method) or an early-return `if (request.method !== 'POST') return …` at its start.
-std::pair<std::string, Node> method_for(const FileModel& m, const Node& anchor, const Node& handler) {
+std::pair<std::string, Node> method_for(const FileModel& m, const Node& anchor,
+                                        const Node& handler) {
   // early-return guard inside the handler
   Node body = handler;
   if (body.is("statement_block") || body.is("switch_case")) {
@@ -137,7 +143,8 @@ std::pair<std::string, Node> method_for(const FileModel& m, const Node& anchor, 
       std::vector<Test> tests;
       collect_tests(m, stmt.field("condition"), tests);
       for (const auto& t : tests)
-        if (t.what == Test::What::Method && t.negated && returns_or_throws(stmt.field("consequence")))
+        if (t.what == Test::What::Method && t.negated &&
+            returns_or_throws(stmt.field("consequence")))
           return {t.value, t.node};
     }
   }
@@ -178,7 +185,8 @@ std::pair<std::string, Node> method_for(const FileModel& m, const Node& anchor, 
   return {};
 }
 
-const char* const kRouterMethods[] = {"get", "post", "put", "delete", "patch", "all", "head", "options"};
+const char* const kRouterMethods[] = {"get",   "post", "put",  "delete",
+                                      "patch", "all",  "head", "options"};
 
 }  // namespace
 

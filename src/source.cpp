@@ -92,7 +92,8 @@ ReadResult WorkingTreeReader::read(const std::string& path) const {
   auto rel = canonical.lexically_relative(root_);
   if (rel.empty() || *rel.begin() == "..") {
     r.status = ReadResult::Status::Refused;
-    r.error = fmt::format("{}: refused: resolves outside the root (to {})", path, canonical.string());
+    r.error =
+        fmt::format("{}: refused: resolves outside the root (to {})", path, canonical.string());
     return r;
   }
   if (!fs::is_regular_file(st)) {
@@ -103,8 +104,8 @@ ReadResult WorkingTreeReader::read(const std::string& path) const {
   auto size = fs::file_size(canonical, ec);
   if (!ec && size > max_bytes_) {
     r.status = ReadResult::Status::Refused;
-    r.error = fmt::format("{}: refused: {} bytes is over the {} MiB limit", path, size,
-                          max_bytes_ >> 20);
+    r.error =
+        fmt::format("{}: refused: {} bytes is over the {} MiB limit", path, size, max_bytes_ >> 20);
     return r;
   }
   std::ifstream in(canonical, std::ios::binary);
@@ -159,7 +160,7 @@ SourceFile read_source(const FileReader& reader, Role role, const std::string& p
 
 namespace {
 constexpr std::array<const char*, 3> kWranglerNames = {"wrangler.jsonc", "wrangler.json",
-                                                        "wrangler.toml"};
+                                                       "wrangler.toml"};
 
 std::string under(const std::string& base, const std::string& path) {
   if (base.empty()) return path;
@@ -193,7 +194,8 @@ std::vector<std::string> watched_paths(const std::map<Role, std::string>& paths,
   std::string dir = base.empty() ? std::string(".") : base;  // normalises the paths too
   for (Role role : kAllRoles) {
     auto it = paths.find(role);
-    out.push_back(under(dir, it != paths.end() ? it->second : std::string(default_role_path(role))));
+    out.push_back(
+        under(dir, it != paths.end() ? it->second : std::string(default_role_path(role))));
   }
   for (const char* name : kWranglerNames) out.push_back(under(dir, name));
   out.push_back(under(dir, ".v15check.json"));

@@ -56,8 +56,10 @@ std::optional<Directive> parse_directive(std::string_view comment, Location wher
     token.clear();
   };
   for (char c : ids) {
-    if (c == ',' || c == ' ' || c == '\t') flush();
-    else token += c;
+    if (c == ',' || c == ' ' || c == '\t')
+      flush();
+    else
+      token += c;
   }
   flush();
   d.reason = std::string(reason);
@@ -65,7 +67,8 @@ std::optional<Directive> parse_directive(std::string_view comment, Location wher
   if (d.ids.empty())
     d.problem = fmt::format("the directive names no check ID (write: {})", usage);
   else if (!has_separator || d.reason.empty())
-    d.problem = fmt::format("the directive has no reason: say why after \" -- \" (write: {})", usage);
+    d.problem =
+        fmt::format("the directive has no reason: say why after \" -- \" (write: {})", usage);
   return d;
 }
 
@@ -77,7 +80,8 @@ std::vector<Directive> collect_directives(const Project& project) {
     for (const Node& c : m->nodes("comment")) {
       std::string_view text = c.text();
       if (text.find(kDirectiveKeyword) == std::string_view::npos) continue;
-      if (auto d = parse_directive(text, m->location(c), c.end_line())) out.push_back(std::move(*d));
+      if (auto d = parse_directive(text, m->location(c), c.end_line()))
+        out.push_back(std::move(*d));
     }
   }
   const SourceFile& docker = project.source(Role::Dockerfile);
@@ -141,15 +145,15 @@ std::vector<Finding> directive_findings(const Project& project, const Registry& 
   std::vector<Finding> out;
   for (const Directive& d : collect_directives(project)) {
     if (!d.valid()) {
-      out.push_back({FindingSeverity::Error, std::string(kInvalidDirectiveRule), d.location,
-                     d.problem});
+      out.push_back(
+          {FindingSeverity::Error, std::string(kInvalidDirectiveRule), d.location, d.problem});
       continue;
     }
     for (const std::string& id : d.ids) {
       if (!registry.find(id)) {
-        out.push_back({FindingSeverity::Error, std::string(kInvalidDirectiveRule), d.location,
-                       fmt::format("unknown check ID \"{}\" in the directive (see --list-checks)",
-                                   id)});
+        out.push_back(
+            {FindingSeverity::Error, std::string(kInvalidDirectiveRule), d.location,
+             fmt::format("unknown check ID \"{}\" in the directive (see --list-checks)", id)});
         continue;
       }
       auto it = std::find_if(results.begin(), results.end(),
@@ -158,9 +162,9 @@ std::vector<Finding> directive_findings(const Project& project, const Registry& 
       const Outcome& o = it->outcome;
       if (o.status == Status::Suppressed && !o.suppressed_at.known()) continue;  // config-disabled
       if (o.status == Status::Suppressed && same_place(o.suppressed_at, d.location)) continue;
-      out.push_back({FindingSeverity::Warning, std::string(kUnusedDirectiveRule), d.location,
-                     fmt::format("unused suppression: {} did not fail on line {}", id,
-                                 d.target_line)});
+      out.push_back(
+          {FindingSeverity::Warning, std::string(kUnusedDirectiveRule), d.location,
+           fmt::format("unused suppression: {} did not fail on line {}", id, d.target_line)});
     }
   }
   std::stable_sort(out.begin(), out.end(), [](const Finding& a, const Finding& b) {

@@ -1,5 +1,6 @@
 #include "v15check/syntax.h"
 
+#include <array>
 #include <cstring>
 #include <unordered_map>
 
@@ -46,15 +47,23 @@ class FieldIds {
   explicit FieldIds(const TSLanguage* language) {
     uint32_t n = ts_language_field_count(language);
     for (TSFieldId id = 1; id <= n; ++id)
-      if (const char* name = ts_language_field_name_for_id(language, id)) ids_.emplace(name, id);
+      if (const char* name = ts_language_field_name_for_id(language, id)) {
+        std::string_view v(name);
+        auto& bucket = by_length_[v.size() % by_length_.size()];
+        bool seen = false;
+        for (const auto& e : bucket) seen = seen || e.first == v;
+        if (!seen) bucket.emplace_back(v, id);  // the first id of a name, as emplace kept it
+      }
   }
+  // Bucketed by length, then a short linear compare: cheaper than hashing the name per call.
   TSFieldId find(std::string_view name) const {
-    auto it = ids_.find(name);
-    return it == ids_.end() ? 0 : it->second;
+    for (const auto& e : by_length_[name.size() % by_length_.size()])
+      if (e.first == name) return e.second;
+    return 0;
   }
 
  private:
-  std::unordered_map<std::string_view, TSFieldId> ids_;
+  std::array<std::vector<std::pair<std::string_view, TSFieldId>>, 32> by_length_;
 };
 
 TSFieldId field_id(const TSLanguage* language, std::string_view name) {
@@ -112,12 +121,17 @@ class SymbolNames {
 };
 
 std::string_view symbol_name(const TSLanguage* language, TSSymbol symbol) {
-  static const SymbolNames typescript(grammar(Language::TypeScript));
-  static const SymbolNames tsx(grammar(Language::Tsx));
-  static const SymbolNames javascript(grammar(Language::JavaScript));
-  if (language == grammar(Language::TypeScript)) return typescript[symbol];
-  if (language == grammar(Language::Tsx)) return tsx[symbol];
-  if (language == grammar(Language::JavaScript)) return javascript[symbol];
+  // one guard and no grammar() calls per kind(): it runs for nearly every node the checks see
+  struct Grammars {
+    const TSLanguage* typescript = grammar(Language::TypeScript);
+    const TSLanguage* tsx = grammar(Language::Tsx);
+    const TSLanguage* javascript = grammar(Language::JavaScript);
+    SymbolNames typescript_names{typescript}, tsx_names{tsx}, javascript_names{javascript};
+  };
+  static const Grammars g;
+  if (language == g.typescript) return g.typescript_names[symbol];
+  if (language == g.tsx) return g.tsx_names[symbol];
+  if (language == g.javascript) return g.javascript_names[symbol];
   return ts_language_symbol_name(language, symbol);
 }
 }  // namespace
@@ -137,7 +151,8 @@ TSSymbol symbol_for_kind(Language language, std::string_view kind) {
         if (ts_language_symbol_type(l, s) != TSSymbolTypeRegular) continue;
         const char* name = ts_language_symbol_name(l, s);
         if (!name || ids_.count(name)) continue;
-        ids_.emplace(name, ts_language_symbol_for_name(l, name, static_cast<uint32_t>(std::strlen(name)), true));
+        ids_.emplace(name, ts_language_symbol_for_name(
+                               l, name, static_cast<uint32_t>(std::strlen(name)), true));
       }
     }
     TSSymbol find(std::string_view k) const {
@@ -148,16 +163,20 @@ TSSymbol symbol_for_kind(Language language, std::string_view kind) {
    private:
     std::unordered_map<std::string_view, TSSymbol> ids_;
   };
-  static const Symbols typescript(grammar(Language::TypeScript));
-  static const Symbols tsx(grammar(Language::Tsx));
-  static const Symbols javascript(grammar(Language::JavaScript));
+  // each table is built on first use: a run over .ts and .js files never builds the tsx one
   switch (language) {
-    case Language::TypeScript:
+    case Language::TypeScript: {
+      static const Symbols typescript(grammar(Language::TypeScript));
       return typescript.find(kind);
-    case Language::Tsx:
+    }
+    case Language::Tsx: {
+      static const Symbols tsx(grammar(Language::Tsx));
       return tsx.find(kind);
-    case Language::JavaScript:
+    }
+    case Language::JavaScript: {
+      static const Symbols javascript(grammar(Language::JavaScript));
       return javascript.find(kind);
+    }
   }
   return 0;
 }
@@ -217,8 +236,8 @@ Node first_error(const Node& root) {
 Query::Query(Language language, std::string_view pattern) {
   uint32_t offset = 0;
   TSQueryError kind = TSQueryErrorNone;
-  TSQuery* q = ts_query_new(grammar(language), pattern.data(), static_cast<uint32_t>(pattern.size()),
-                            &offset, &kind);
+  TSQuery* q = ts_query_new(grammar(language), pattern.data(),
+                            static_cast<uint32_t>(pattern.size()), &offset, &kind);
   if (q == nullptr) {
     error_ = "query error " + std::to_string(static_cast<int>(kind)) + " at byte " +
              std::to_string(offset);

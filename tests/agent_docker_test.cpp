@@ -250,6 +250,40 @@ TEST(AgentChecks, JsonWithoutNewlineFails) {
   EXPECT_EQ(o.location.line, 16);
 }
 
+TEST(AgentChecks, TransformStreamWriterAndALineHelperPass) {
+  auto p = project_from({{Role::Agent, R"js(
+const { env } = process;
+const callbackUrl = env.VF_CALLBACK_URL;
+const jwt = process.env["VF_STREAM_JWT"];
+const toLine = (event) => JSON.stringify(event) + '\n';
+async function main() {
+  const ts = new TransformStream();
+  const writer = ts.writable.getWriter();
+  const encoder = new TextEncoder();
+  const pending = fetch(callbackUrl, {
+    method: 'POST',
+    headers: new Headers({ Authorization: `Bearer ${jwt}` }),
+    body: ts.readable,
+    duplex: 'half',
+  });
+  try {
+    for await (const e of run()) await writer.write(encoder.encode(toLine(e)));
+  } finally {
+    await writer.close();
+  }
+  return pending;
+}
+)js"}});
+  for (std::string_view id :
+       {"agent.env-read", "agent.callback-post", "agent.ndjson", "agent.close-stream"}) {
+    Outcome o = run_check(*p, id);
+    EXPECT_TRUE(o.passed()) << id << ": " << o.found;
+  }
+  const CallbackRequest& r = p->callback_request();
+  ASSERT_EQ(r.stream_origins.size(), 1u);
+  EXPECT_EQ(FileModel::callee_name(r.stream_origins.front()), "getWriter");
+}
+
 TEST(AgentChecks, CloseOnlyInCatchOrBeforeWorkFails) {
   std::string only_catch = replaced(kHttpAgent, "  req.end();\n}", "}");
   only_catch = replaced(only_catch, "  for await",

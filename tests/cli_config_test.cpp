@@ -41,7 +41,8 @@ TEST(CliConfig, DisabledChecksAreSuppressedWithTheirReason) {
   // --config elsewhere wins over the root's file; an empty config turns the FAILs back on.
   TempDir other;
   write_text(other / "empty.json", "{}");
-  EXPECT_EQ(run_cli({dir.path().string(), "--config", (other / "empty.json").string()}).exit_code, 1);
+  EXPECT_EQ(run_cli({dir.path().string(), "--config", (other / "empty.json").string()}).exit_code,
+            1);
 }
 
 TEST(CliConfig, BadConfigsExitTwoNamingThePosition) {
@@ -51,10 +52,13 @@ TEST(CliConfig, BadConfigsExitTwoNamingThePosition) {
     std::string text, message;
   };
   for (const Bad& bad : std::vector<Bad>{
-           {"{\n  \"className\": \"A\",\n  \"classname\": \"B\"\n}", ".v15check.json:3:3: /classname: unknown key"},
-           {"{\"bridgeTimeoutMs\": \"300000\"}", ".v15check.json:1:21: /bridgeTimeoutMs: expected a positive number"},
+           {"{\n  \"className\": \"A\",\n  \"classname\": \"B\"\n}",
+            ".v15check.json:3:3: /classname: unknown key"},
+           {"{\"bridgeTimeoutMs\": \"300000\"}",
+            ".v15check.json:1:21: /bridgeTimeoutMs: expected a positive number"},
            {"{\"disable\": [{\"id\": \"route.chat-endpoint\"}]}", "missing \"reason\""},
-           {"{\"disable\": [{\"id\": \"route.nope\", \"reason\": \"x\"}]}", ".v15check.json:1:21: /disable/0/id: unknown check ID \"route.nope\""},
+           {"{\"disable\": [{\"id\": \"route.nope\", \"reason\": \"x\"}]}",
+            ".v15check.json:1:21: /disable/0/id: unknown check ID \"route.nope\""},
            {"{\"roles\": {\"worker\": 3}}", "/roles/worker: expected a string"},
            {"{\"className\": ", "invalid JSON"},
        }) {
@@ -104,7 +108,8 @@ TEST(CliConfig, BundledDefaultsConfigChangesNothing) {
   ProcessOutput with = run_cli({fixture, "--config", config, "--format", "json"});
   ProcessOutput without = run_cli({fixture, "--format", "json"});
   EXPECT_EQ(with.exit_code, without.exit_code) << with.err;
-  EXPECT_EQ(nlohmann::json::parse(with.out).at("checks"), nlohmann::json::parse(without.out).at("checks"));
+  EXPECT_EQ(nlohmann::json::parse(with.out).at("checks"),
+            nlohmann::json::parse(without.out).at("checks"));
 }
 
 }  // namespace

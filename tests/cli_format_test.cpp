@@ -18,7 +18,8 @@ namespace fs = std::filesystem;
 
 int count_occurrences(const std::string& text, const std::string& needle) {
   int n = 0;
-  for (auto pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1)) ++n;
+  for (auto pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1))
+    ++n;
   return n;
 }
 
@@ -54,7 +55,8 @@ Subject subject(const std::string& name, const std::map<std::string, std::string
 std::vector<Subject> subjects() {
   std::vector<Subject> out;
   out.push_back(subject("fixture", passing_tree()));
-  if (suppressible_fail()) out.push_back(subject("mutant " + suppressible_fail()->mutant, suppressible_fail()->files));
+  if (suppressible_fail())
+    out.push_back(subject("mutant " + suppressible_fail()->mutant, suppressible_fail()->files));
   return out;
 }
 
@@ -70,7 +72,8 @@ TEST(CliFormat, JsonParsesBackWithTheEnginesOutcomes) {
     EXPECT_EQ(doc.at("checks").size(), s.checks);
     std::set<std::string> failed;
     for (const auto& c : doc.at("checks")) {
-      for (const char* key : {"id", "group", "title", "status", "location", "expected", "found", "evidence"})
+      for (const char* key :
+           {"id", "group", "title", "status", "location", "expected", "found", "evidence"})
         EXPECT_TRUE(c.contains(key)) << key;
       if (c.at("status") == "FAIL") {
         failed.insert(c.at("id").get<std::string>());
@@ -92,7 +95,8 @@ TEST(CliFormat, SarifParsesBackWithAResultPerFail) {
     EXPECT_TRUE(doc.contains("$schema"));
     const auto& run = doc.at("runs").at(0);
     const auto& driver = run.at("tool").at("driver");
-    for (const char* key : {"name", "version", "informationUri", "rules"}) EXPECT_TRUE(driver.contains(key)) << key;
+    for (const char* key : {"name", "version", "informationUri", "rules"})
+      EXPECT_TRUE(driver.contains(key)) << key;
     std::vector<std::string> rule_ids;
     for (const auto& rule : driver.at("rules")) rule_ids.push_back(rule.at("id"));
     EXPECT_GE(rule_ids.size(), s.checks);  // one per check, plus the directive rules
@@ -131,7 +135,8 @@ TEST(CliFormat, JunitIsWellFormedWithAFailurePerFail) {
     EXPECT_EQ(xml_problem(r.out), "") << r.out;
     EXPECT_EQ(count_occurrences(r.out, "<failure "), static_cast<int>(s.failed.size()));
     EXPECT_EQ(count_occurrences(r.out, "<testcase "), static_cast<int>(s.checks));
-    for (const auto& id : s.failed) EXPECT_NE(r.out.find("type=\"" + id + "\""), std::string::npos) << id;
+    for (const auto& id : s.failed)
+      EXPECT_NE(r.out.find("type=\"" + id + "\""), std::string::npos) << id;
     if (run_program({"sh", "-c", "command -v xmllint"}).exit_code == 0) {
       RunOptions in;
       in.input = r.out;
@@ -145,8 +150,10 @@ TEST(CliFormat, GithubAnnotatesEachFail) {
     SCOPED_TRACE(s.name);
     ProcessOutput r = run_cli({s.root(), "--format", "github"});
     EXPECT_EQ(r.exit_code, s.exit_code()) << r.err;
-    EXPECT_EQ(count_line_prefix(r.out, "::error file="), static_cast<int>(s.failed.size())) << r.out;
-    for (const auto& id : s.failed) EXPECT_NE(r.out.find("title=v15check " + id + "%3A"), std::string::npos) << id;
+    EXPECT_EQ(count_line_prefix(r.out, "::error file="), static_cast<int>(s.failed.size()))
+        << r.out;
+    for (const auto& id : s.failed)
+      EXPECT_NE(r.out.find("title=v15check " + id + "%3A"), std::string::npos) << id;
     EXPECT_EQ(count_line_prefix(r.out, "v15check: "), 1);
   }
 }

@@ -76,7 +76,8 @@ TEST_F(CliGit, RevGivesTheReportOfCheckingThatRevisionOut) {
     EXPECT_EQ(doc.at("revision"), rev);
     EXPECT_EQ(doc.at("commit"), rev);
   }
-  EXPECT_EQ(run_cli({work_.string(), "--rev", a_}).exit_code, run_all(passing_tree()).failed.empty() ? 0 : 1);
+  EXPECT_EQ(run_cli({work_.string(), "--rev", a_}).exit_code,
+            run_all(passing_tree()).failed.empty() ? 0 : 1);
   EXPECT_EQ(run_cli({work_.string(), "--rev", b_}).exit_code, 1);
   // The text report of a revision is the same as the checkout's, byte for byte.
   EXPECT_EQ(run_cli({work_.string(), "--rev", "HEAD~1"}).out, run_cli({checkout(a_).string()}).out);
@@ -84,7 +85,8 @@ TEST_F(CliGit, RevGivesTheReportOfCheckingThatRevisionOut) {
 
 TEST_F(CliGit, BareRepositoryThroughGitDir) {
   fs::path bare = dir_ / "bare.git";
-  ASSERT_EQ(git(dir_.path(), {"clone", "-q", "--bare", work_.string(), bare.string()}).exit_code, 0);
+  ASSERT_EQ(git(dir_.path(), {"clone", "-q", "--bare", work_.string(), bare.string()}).exit_code,
+            0);
   ProcessOutput r = run_cli({"--git-dir", bare.string(), "--rev", "HEAD", "--format", "json"});
   ProcessOutput expected = run_cli({work_.string(), "--format", "json"});  // the work tree is at B
   EXPECT_EQ(r.exit_code, 1) << r.err;
@@ -110,18 +112,27 @@ TEST_F(CliGit, PathsAreRepositoryRelativeInASubdirectory) {
   // The same through a bare clone, ROOT naming the directory inside the repository.
   fs::path bare = dir_ / "mono.git";
   ASSERT_EQ(git(dir_.path(), {"clone", "-q", "--bare", mono.string(), bare.string()}).exit_code, 0);
-  ProcessOutput b = run_cli({"apps/api", "--git-dir", bare.string(), "--rev", "HEAD", "--format", "json"});
+  ProcessOutput b =
+      run_cli({"apps/api", "--git-dir", bare.string(), "--rev", "HEAD", "--format", "json"});
   EXPECT_EQ(outcome(b), outcome(r));
   // SARIF URIs are repository-relative too: what code scanning resolves against the checkout.
-  auto sarif = nlohmann::json::parse(run_cli({(mono / "apps/api").string(), "--rev", "HEAD", "--format", "sarif"}).out);
+  auto sarif = nlohmann::json::parse(
+      run_cli({(mono / "apps/api").string(), "--rev", "HEAD", "--format", "sarif"}).out);
   for (const auto& res : sarif.at("runs")[0].at("results"))
-    EXPECT_EQ(res.at("locations")[0].at("physicalLocation").at("artifactLocation").at("uri").get<std::string>().rfind("apps/api/", 0), 0u);
+    EXPECT_EQ(res.at("locations")[0]
+                  .at("physicalLocation")
+                  .at("artifactLocation")
+                  .at("uri")
+                  .get<std::string>()
+                  .rfind("apps/api/", 0),
+              0u);
 }
 
 TEST_F(CliGit, ConfigIsReadAtTheRevision) {
   std::string disable = "{\"disable\": [";
   for (const auto& id : run_all(suppressible_fail()->files).failed)
-    disable += (disable.back() == '[' ? "" : ",") + std::string("{\"id\": \"") + id + "\", \"reason\": \"known\"}";
+    disable += (disable.back() == '[' ? "" : ",") + std::string("{\"id\": \"") + id +
+               "\", \"reason\": \"known\"}";
   disable += "]}";
   write_text(work_ / ".v15check.json", disable);
   commit(work_, "C: config");
@@ -151,7 +162,8 @@ TEST_F(CliGit, ChangedSinceSkipsWhenNoFlowFileChanged) {
   // Between two revisions: A..B changed a role file.
   EXPECT_EQ(run_cli({work_.string(), "--rev", b_, "--changed-since", a_}).exit_code, 1);
   // A machine format keeps stdout clean: the skip line goes to stderr.
-  ProcessOutput json = run_cli({work_.string(), "--rev", b_, "--changed-since", b_, "--format", "json"});
+  ProcessOutput json =
+      run_cli({work_.string(), "--rev", b_, "--changed-since", b_, "--format", "json"});
   EXPECT_EQ(json.exit_code, 0);
   EXPECT_EQ(json.out, "");
   EXPECT_NE(json.err.find("nothing to check"), std::string::npos);
@@ -181,7 +193,8 @@ TEST_F(CliGit, StagedChecksTheIndex) {
 TEST_F(CliGit, BadRevisionsAndCombinationsExitTwo) {
   ProcessOutput unknown = run_cli({work_.string(), "--rev", "no-such-branch"});
   EXPECT_EQ(unknown.exit_code, 2);
-  EXPECT_NE(unknown.err.find("unknown revision 'no-such-branch'"), std::string::npos) << unknown.err;
+  EXPECT_NE(unknown.err.find("unknown revision 'no-such-branch'"), std::string::npos)
+      << unknown.err;
   EXPECT_EQ(run_cli({work_.string(), "--rev=--output=x"}).exit_code, 2);
   EXPECT_EQ(run_cli({work_.string(), "--rev", "HEAD", "--staged"}).exit_code, 2);
   EXPECT_EQ(run_cli({work_.string(), "--changed-since", "nope"}).exit_code, 2);

@@ -62,14 +62,16 @@ TEST(CliList, ExplainDescribesOneCheck) {
   ProcessOutput r = run_cli({"--explain", c.id});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.rfind(c.id + ": " + c.title + "\n", 0), 0u) << r.out;
-  for (const char* label : {"  Expected:", "  PASS when:", "  FAIL when:", "  Config:", "  Suppress:"})
+  for (const char* label :
+       {"  Expected:", "  PASS when:", "  FAIL when:", "  Config:", "  Suppress:"})
     EXPECT_NE(r.out.find(label), std::string::npos) << label << "\n" << r.out;
   auto json = nlohmann::json::parse(run_cli({"--explain", c.id, "--format", "json"}).out);
   EXPECT_EQ(json.at("id"), c.id);
   EXPECT_EQ(json.at("passesWhen"), c.passes_when);
   // A check with config keys names them with their meaning.
   for (const auto& k : registry().checks()) {
-    if (std::find(k.config_keys.begin(), k.config_keys.end(), "bridgeTimeoutMs") == k.config_keys.end())
+    if (std::find(k.config_keys.begin(), k.config_keys.end(), "bridgeTimeoutMs") ==
+        k.config_keys.end())
       continue;
     ProcessOutput e = run_cli({"--explain", k.id});
     EXPECT_NE(e.out.find("bridgeTimeoutMs — number"), std::string::npos) << e.out;
@@ -81,7 +83,8 @@ TEST(CliList, ExplainUnknownIdIsAUsageError) {
   ProcessOutput r = run_cli({"--explain", "route.nope"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("unknown check ID 'route.nope'"), std::string::npos) << r.err;
-  EXPECT_EQ(run_cli({"--explain", registry().checks().front().id, "--format", "sarif"}).exit_code, 2);
+  EXPECT_EQ(run_cli({"--explain", registry().checks().front().id, "--format", "sarif"}).exit_code,
+            2);
 }
 
 TEST(CliList, VersionAndHelp) {

@@ -81,12 +81,14 @@ ProcessOutput run_program(const std::vector<std::string>& argv, const RunOptions
   std::size_t written = 0;
   if (options.input.empty()) close_fd(to_child);
   // Writing to a child that exited must not kill the test runner.
-  struct sigaction ignore {}, old {};
+  struct sigaction ignore {
+  }, old{};
   ignore.sa_handler = SIG_IGN;
   ::sigaction(SIGPIPE, &ignore, &old);
   char buf[65536];
   while (from_out >= 0 || from_err >= 0) {
-    std::array<pollfd, 3> fds{{{from_out, POLLIN, 0}, {from_err, POLLIN, 0}, {to_child, POLLOUT, 0}}};
+    std::array<pollfd, 3> fds{
+        {{from_out, POLLIN, 0}, {from_err, POLLIN, 0}, {to_child, POLLOUT, 0}}};
     if (::poll(fds.data(), fds.size(), -1) < 0) {
       if (errno == EINTR) continue;
       break;
@@ -102,8 +104,10 @@ ProcessOutput run_program(const std::vector<std::string>& argv, const RunOptions
       if (fd < 0 || !(fds[static_cast<std::size_t>(i)].revents & (POLLIN | POLLHUP | POLLERR)))
         continue;
       ssize_t n = ::read(fd, buf, sizeof buf);
-      if (n > 0) (i == 0 ? r.out : r.err).append(buf, static_cast<std::size_t>(n));
-      else if (n == 0 || errno != EINTR) close_fd(fd);
+      if (n > 0)
+        (i == 0 ? r.out : r.err).append(buf, static_cast<std::size_t>(n));
+      else if (n == 0 || errno != EINTR)
+        close_fd(fd);
     }
   }
   close_fd(to_child);
@@ -147,12 +151,18 @@ void write_tree(const fs::path& dir, const std::map<std::string, std::string>& f
 ProcessOutput git(const fs::path& repo, const std::vector<std::string>& args,
                   const RunOptions& options) {
   std::vector<std::string> argv = {"git",
-                                   "-c", "user.name=v15check test",
-                                   "-c", "user.email=test@example.invalid",
-                                   "-c", "commit.gpgsign=false",
-                                   "-c", "init.defaultBranch=main",
-                                   "-c", "core.hooksPath=/dev/null",
-                                   "-C", repo.string()};
+                                   "-c",
+                                   "user.name=v15check test",
+                                   "-c",
+                                   "user.email=test@example.invalid",
+                                   "-c",
+                                   "commit.gpgsign=false",
+                                   "-c",
+                                   "init.defaultBranch=main",
+                                   "-c",
+                                   "core.hooksPath=/dev/null",
+                                   "-C",
+                                   repo.string()};
   argv.insert(argv.end(), args.begin(), args.end());
   RunOptions o = options;
   o.env.emplace("GIT_CONFIG_NOSYSTEM", "1");

@@ -17,9 +17,9 @@ struct ProcessOutput {
 
 struct RunOptions {
   std::filesystem::path cwd = {};               // empty: the test's working directory
-  std::string input = {};                        // written to the child's stdin, then closed
+  std::string input = {};                       // written to the child's stdin, then closed
   std::map<std::string, std::string> env = {};  // variables set (or replaced) for the child
-  std::vector<std::string> unset = {};           // variables removed for the child
+  std::vector<std::string> unset = {};          // variables removed for the child
 };
 
 // argv[0] is looked up in PATH (execvp semantics).

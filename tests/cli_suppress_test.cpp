@@ -20,7 +20,8 @@ class CliSuppress : public ::testing::Test {
   // Writes the failing tree with `directive` above the FAIL's line (or the passing tree).
   std::string tree(const std::string& directive, bool passing = false) {
     auto files = passing ? passing_tree() : fail_.files;
-    files[fail_.location.path] = insert_line(files[fail_.location.path], fail_.location.line, directive);
+    files[fail_.location.path] =
+        insert_line(files[fail_.location.path], fail_.location.line, directive);
     write_tree(dir_.path(), files);
     return dir_.path().string();
   }
@@ -29,7 +30,8 @@ class CliSuppress : public ::testing::Test {
 };
 
 TEST_F(CliSuppress, SuppressedInEveryFormat) {
-  std::string root = tree("// v15check-disable-next-line " + fail_.id + " -- vendored code, see #12");
+  std::string root =
+      tree("// v15check-disable-next-line " + fail_.id + " -- vendored code, see #12");
   std::set<std::string> others = run_all(fail_.files).failed;
   others.erase(fail_.id);
 
@@ -64,7 +66,9 @@ TEST_F(CliSuppress, SuppressedInEveryFormat) {
 
   std::string junit = run_cli({root, "--format", "junit"}).out;
   EXPECT_EQ(xml_problem(junit), "");
-  EXPECT_NE(junit.find("<skipped message=\"suppressed at " + fail_.location.path), std::string::npos) << junit;
+  EXPECT_NE(junit.find("<skipped message=\"suppressed at " + fail_.location.path),
+            std::string::npos)
+      << junit;
 
   std::string github = run_cli({root, "--format", "github"}).out;
   EXPECT_NE(github.find("::notice file=" + fail_.location.path), std::string::npos) << github;
@@ -78,11 +82,13 @@ TEST_F(CliSuppress, DirectiveWithoutReasonFailsTheRun) {
   std::string root = tree("// v15check-disable-next-line " + fail_.id);
   ProcessOutput text = run_cli({root, "--color", "never"});
   EXPECT_EQ(text.exit_code, 1);
-  EXPECT_NE(text.out.find("FAIL: invalid suppression directive [v15check/invalid-directive]\n  File: " +
-                          fail_.location.path + ":" + std::to_string(fail_.location.line)),
-            std::string::npos)
+  EXPECT_NE(
+      text.out.find("FAIL: invalid suppression directive [v15check/invalid-directive]\n  File: " +
+                    fail_.location.path + ":" + std::to_string(fail_.location.line)),
+      std::string::npos)
       << text.out;
-  EXPECT_NE(text.out.find("FAIL: " + fail_.title), std::string::npos) << "the FAIL is not suppressed";
+  EXPECT_NE(text.out.find("FAIL: " + fail_.title), std::string::npos)
+      << "the FAIL is not suppressed";
   auto json = nlohmann::json::parse(run_cli({root, "--format", "json"}).out);
   ASSERT_EQ(json.at("directives").size(), 1u);
   EXPECT_EQ(json.at("directives")[0].at("severity"), "error");
@@ -103,7 +109,8 @@ TEST_F(CliSuppress, DirectiveWithoutReasonFailsTheRun) {
 }
 
 TEST_F(CliSuppress, UnusedDirectiveIsAWarning) {
-  std::string root = tree("// v15check-disable-next-line " + fail_.id + " -- stale", /*passing=*/true);
+  std::string root =
+      tree("// v15check-disable-next-line " + fail_.id + " -- stale", /*passing=*/true);
   ProcessOutput text = run_cli({root, "--color", "never", "--check", fail_.id});
   EXPECT_NE(text.out.find("WARNING: unused suppression directive [v15check/unused-directive]"),
             std::string::npos)
@@ -114,7 +121,8 @@ TEST_F(CliSuppress, UnusedDirectiveIsAWarning) {
   auto sarif = nlohmann::json::parse(run_cli({root, "--format", "sarif", "--check", fail_.id}).out);
   bool warned = false;
   for (const auto& r : sarif.at("runs")[0].at("results"))
-    warned = warned || (r.at("ruleId") == "v15check/unused-directive" && r.at("level") == "warning");
+    warned =
+        warned || (r.at("ruleId") == "v15check/unused-directive" && r.at("level") == "warning");
   EXPECT_TRUE(warned);
   std::string github = run_cli({root, "--format", "github", "--check", fail_.id}).out;
   EXPECT_NE(github.find("::warning file="), std::string::npos) << github;

@@ -103,7 +103,8 @@ TEST(Config, RolesAreChecked) {
   EXPECT_NE(e.find("cfg.json:2:2:"), std::string::npos) << e;
   EXPECT_NE(e.find("did you mean \"worker\""), std::string::npos) << e;
   EXPECT_NE(error_of("{\"roles\": {\"worker\": \"\"}}").find("non-empty"), std::string::npos);
-  EXPECT_NE(error_of("{\"roles\": {\"worker\": \"/abs/x.ts\"}}").find("relative"), std::string::npos);
+  EXPECT_NE(error_of("{\"roles\": {\"worker\": \"/abs/x.ts\"}}").find("relative"),
+            std::string::npos);
 }
 
 TEST(Config, DisableNeedsAKnownIdAndAReason) {
@@ -118,8 +119,9 @@ TEST(Config, DisableNeedsAKnownIdAndAReason) {
   EXPECT_NE(e.find("did you mean \"jwt.expiry\""), std::string::npos) << e;
   e = error_of("{\"disable\": [{\"id\": \"jwt.sign\", \"reason\": \"x\", \"why\": 1}]}", ids);
   EXPECT_NE(e.find("unknown key"), std::string::npos) << e;
-  e = error_of(R"({"disable": [{"id": "jwt.sign", "reason": "a"}, {"id": "jwt.sign", "reason": "b"}]})",
-               ids);
+  e = error_of(
+      R"({"disable": [{"id": "jwt.sign", "reason": "a"}, {"id": "jwt.sign", "reason": "b"}]})",
+      ids);
   EXPECT_NE(e.find("disabled twice"), std::string::npos) << e;
   e = error_of(R"({"disable": ["jwt.sign"]})", ids);
   EXPECT_NE(e.find("expected {\"id\""), std::string::npos) << e;

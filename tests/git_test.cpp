@@ -52,7 +52,9 @@ TEST_F(GitRepo, RevisionReaderReadsBlobsAtARevision) {
   git::RevisionReader at_second(batch, second_ + ":", "second");
   EXPECT_EQ(at_first.read("src/index.ts").text, "export const a = 1;\n");
   EXPECT_EQ(at_second.read("src/index.ts").text, "export const a = 2;\n");
-  EXPECT_EQ(at_first.read("src/link.ts").text, "export const a = 1;\n");  // in-tree symlink followed
+  EXPECT_EQ(at_first.read("src/link.ts").text,
+            "export const a = 1;\n");  // in-tree symlink followed
+  EXPECT_EQ(at_first.read("./src/../src/index.ts").text, "export const a = 1;\n");
 
   ReadResult missing = at_first.read("src/nope.ts");
   EXPECT_EQ(missing.status, ReadResult::Status::Missing);
@@ -120,7 +122,8 @@ TEST_F(GitRepo, WorkingTreeChangesIncludeUntrackedFiles) {
 
 TEST_F(GitRepo, BareRepositoryThroughGitDir) {
   fs::path bare = dir_ / "bare.git";
-  ASSERT_EQ(git(dir_.path(), {"clone", "-q", "--bare", work_.string(), bare.string()}).exit_code, 0);
+  ASSERT_EQ(git(dir_.path(), {"clone", "-q", "--bare", work_.string(), bare.string()}).exit_code,
+            0);
   git::Request r;
   r.git_dir = bare.string();
   r.rev = first_.substr(0, 10);

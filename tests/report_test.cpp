@@ -28,7 +28,8 @@ Check make_check(std::string id, Group group, std::string title, std::string exp
   return c;
 }
 
-Finding make_finding(FindingSeverity severity, std::string_view rule, int line, std::string message) {
+Finding make_finding(FindingSeverity severity, std::string_view rule, int line,
+                     std::string message) {
   Finding f;
   f.severity = severity;
   f.rule = std::string(rule);
@@ -43,8 +44,8 @@ struct Fixture {
   ReportOptions options;
   Fixture() {
     pass_check = make_check("route.chat-endpoint", Group::Routes, "route exists", "a route");
-    fail_check =
-        make_check("do.chat-dispatch", Group::DurableObject, "dispatch is fire-and-forget", "a .catch");
+    fail_check = make_check("do.chat-dispatch", Group::DurableObject, "dispatch is fire-and-forget",
+                            "a .catch");
     suppressed_check = fail_check;
     suppressed_check.id = "do.chat-user-guard";
     disabled_check = fail_check;
@@ -113,8 +114,10 @@ TEST(TextReport, HostileTextStaysOnItsLine) {
   std::string text = f.render(Format::Text);
   EXPECT_FALSE(has_raw_controls(text, true));
   EXPECT_EQ(text.find("\n::"), std::string::npos);
-  EXPECT_NE(text.find("ChatSessionAgent DO:    [0/1 PASS] (1 suppressed)"), std::string::npos) << text;
-  EXPECT_NE(text.find("JWT Utils:              [0/0 PASS] (1 suppressed)"), std::string::npos) << text;
+  EXPECT_NE(text.find("ChatSessionAgent DO:    [0/1 PASS] (1 suppressed)"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("JWT Utils:              [0/0 PASS] (1 suppressed)"), std::string::npos)
+      << text;
   // One FAIL check and one directive error.
   EXPECT_NE(text.find("Result: 2 FAILURES FOUND"), std::string::npos) << text;
   EXPECT_NE(text.find("FAIL: invalid suppression directive [v15check/invalid-directive]"),
@@ -123,7 +126,8 @@ TEST(TextReport, HostileTextStaysOnItsLine) {
             std::string::npos);
   f.options.verbose = true;
   text = f.render(Format::Text);
-  EXPECT_NE(text.find("SUPPRESSED: dispatch is fire-and-forget [do.chat-user-guard]"), std::string::npos);
+  EXPECT_NE(text.find("SUPPRESSED: dispatch is fire-and-forget [do.chat-user-guard]"),
+            std::string::npos);
   EXPECT_NE(text.find("By: directive at src/a.ts:8"), std::string::npos);
   EXPECT_NE(text.find("By: the config's \"disable\" list"), std::string::npos);
   EXPECT_FALSE(has_raw_controls(text, true));
@@ -147,7 +151,7 @@ TEST(JsonReport, ParsesBackWithEveryField) {
   ASSERT_EQ(checks.size(), 4u);
   EXPECT_EQ(checks[1].at("status"), "FAIL");
   std::string found = checks[1].at("found");
-  EXPECT_NE(found.find("\x1b[31m"), std::string::npos);  // kept as data, escaped by JSON
+  EXPECT_NE(found.find("\x1b[31m"), std::string::npos);      // kept as data, escaped by JSON
   EXPECT_NE(found.find("\xEF\xBF\xBD"), std::string::npos);  // invalid bytes replaced
   EXPECT_EQ(checks[2].at("suppression").at("kind"), "inline");
   EXPECT_EQ(checks[2].at("suppression").at("location").at("line"), 8);
@@ -164,7 +168,8 @@ TEST(JsonReport, SchemaDocumentNamesTheFields) {
   auto doc = nlohmann::json::parse(f.render(Format::Json));
   for (const auto& [key, _] : doc.items())
     EXPECT_TRUE(schema.at("properties").contains(key)) << key << " is not documented";
-  for (const auto& req : schema.at("required")) EXPECT_TRUE(doc.contains(req.get<std::string>())) << req;
+  for (const auto& req : schema.at("required"))
+    EXPECT_TRUE(doc.contains(req.get<std::string>())) << req;
   const auto& check_props = schema.at("$defs").at("check").at("properties");
   for (const auto& c : doc.at("checks"))
     for (const auto& [key, _] : c.items()) EXPECT_TRUE(check_props.contains(key)) << key;
@@ -223,8 +228,10 @@ TEST(SarifReport, FingerprintIgnoresLineNumbers) {
   Check c = make_check("do.x", Group::DurableObject, "t", "e");
   Result a{&c, Outcome::fail({"src/a.ts", 10, 0}, "timeout 600000 ms (line 219) at src/a.ts:219")};
   Result b{&c, Outcome::fail({"src/a.ts", 30, 0}, "timeout 600000 ms (line 239) at src/a.ts:239")};
-  Result other_value{&c, Outcome::fail({"src/a.ts", 10, 0}, "timeout 900000 ms (line 219) at src/a.ts:219")};
-  Result other_path{&c, Outcome::fail({"src/b.ts", 10, 0}, "timeout 600000 ms (line 219) at src/a.ts:219")};
+  Result other_value{
+      &c, Outcome::fail({"src/a.ts", 10, 0}, "timeout 900000 ms (line 219) at src/a.ts:219")};
+  Result other_path{
+      &c, Outcome::fail({"src/b.ts", 10, 0}, "timeout 600000 ms (line 219) at src/a.ts:219")};
   EXPECT_EQ(fingerprint(a), fingerprint(b));
   EXPECT_NE(fingerprint(a), fingerprint(other_value));
   EXPECT_NE(fingerprint(a), fingerprint(other_path));
@@ -236,8 +243,10 @@ TEST(JunitReport, WellFormedOnHostileInput) {
   std::string xml = f.render(Format::Junit);
   EXPECT_EQ(xml_problem(xml), "") << xml;
   EXPECT_NE(xml.find("<testsuite name=\"ChatSessionAgent DO\" tests=\"2\" failures=\"1\""),
-            std::string::npos) << xml;
-  EXPECT_NE(xml.find("classname=\"ChatSessionAgent DO\" name=\"do.chat-dispatch dispatch is fire-and-forget\""),
+            std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("classname=\"ChatSessionAgent DO\" name=\"do.chat-dispatch dispatch is "
+                     "fire-and-forget\""),
             std::string::npos);
   EXPECT_NE(xml.find("<failure message="), std::string::npos);
   EXPECT_NE(xml.find("type=\"do.chat-dispatch\""), std::string::npos);
@@ -263,11 +272,16 @@ std::string gh_unescape(std::string_view s) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '%' && i + 2 < s.size()) {
       std::string code(s.substr(i, 3));
-      if (code == "%25") out += '%';
-      else if (code == "%0D") out += '\r';
-      else if (code == "%0A") out += '\n';
-      else if (code == "%3A") out += ':';
-      else if (code == "%2C") out += ',';
+      if (code == "%25")
+        out += '%';
+      else if (code == "%0D")
+        out += '\r';
+      else if (code == "%0A")
+        out += '\n';
+      else if (code == "%3A")
+        out += ':';
+      else if (code == "%2C")
+        out += ',';
       else {
         out += s[i];
         continue;
@@ -289,10 +303,14 @@ TEST(GithubReport, OneCommandPerLineAndNothingInjected) {
   int errors = 0, notices = 0, warnings = 0;
   while (std::getline(lines, line)) {
     EXPECT_FALSE(has_raw_controls(line, false)) << line;
-    if (line.rfind("::error ", 0) == 0) ++errors;
-    else if (line.rfind("::notice ", 0) == 0) ++notices;
-    else if (line.rfind("::warning ", 0) == 0) ++warnings;
-    else EXPECT_EQ(line.rfind("v15check: ", 0), 0u) << "unexpected line: " << line;
+    if (line.rfind("::error ", 0) == 0)
+      ++errors;
+    else if (line.rfind("::notice ", 0) == 0)
+      ++notices;
+    else if (line.rfind("::warning ", 0) == 0)
+      ++warnings;
+    else
+      EXPECT_EQ(line.rfind("v15check: ", 0), 0u) << "unexpected line: " << line;
     if (line.rfind("::", 0) != 0) continue;
     // properties: exactly the ones we wrote, no `::` inside them
     auto sep = line.find("::", 2);
@@ -313,7 +331,8 @@ TEST(GithubReport, OneCommandPerLineAndNothingInjected) {
   std::string message = gh_unescape(first.substr(first.find("::", 2) + 2));
   EXPECT_EQ(message, "Expected: a .catch\nFound: " + sanitize(kHostile));
   EXPECT_NE(first.find("file=src/we ird#?%25.ts,line=42,title=v15check do.chat-dispatch%3A "),
-            std::string::npos) << first;
+            std::string::npos)
+      << first;
 }
 
 }  // namespace

@@ -72,7 +72,8 @@ class Suppression : public ::testing::Test {
   // The failing tree with `comment` inserted above the FAIL's line.
   std::map<std::string, std::string> with_comment(const std::string& comment) const {
     auto files = fail_.files;
-    files[fail_.location.path] = insert_line(files[fail_.location.path], fail_.location.line, comment);
+    files[fail_.location.path] =
+        insert_line(files[fail_.location.path], fail_.location.line, comment);
     return files;
   }
   struct Run {
@@ -137,9 +138,9 @@ TEST_F(Suppression, UnknownIdIsAnError) {
 
 TEST_F(Suppression, UnusedDirectiveOnPassingCodeIsAWarning) {
   auto files = passing_tree();
-  files[fail_.location.path] = insert_line(
-      files[fail_.location.path], fail_.location.line,
-      "// v15check-disable-next-line " + fail_.id + " -- nothing fails here");
+  files[fail_.location.path] =
+      insert_line(files[fail_.location.path], fail_.location.line,
+                  "// v15check-disable-next-line " + fail_.id + " -- nothing fails here");
   Run r = run(files);
   ASSERT_EQ(r.findings.size(), 1u);
   EXPECT_EQ(r.findings[0].severity, FindingSeverity::Warning);

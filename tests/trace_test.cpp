@@ -344,7 +344,9 @@ TEST(FlowTrace, HostileSourceTextIsEscapedInEveryFormat) {
   EXPECT_EQ(mm.size(), 1 + 4 + hops.size() + missing + 2);  // nothing split a line
   for (const auto& l : mm) {
     auto colon = l.find(": ");
-    if (colon != std::string::npos) EXPECT_EQ(l.find(">>", colon), std::string::npos) << l;
+    if (colon != std::string::npos) {
+      EXPECT_EQ(l.find(">>", colon), std::string::npos) << l;
+    }
   }
   auto dot = lines(render(hops, TraceFormat::Dot));
   EXPECT_EQ(dot.size(), 4 + 4 + hops.size() + 1);
@@ -370,7 +372,8 @@ TEST(FlowTraceDot, GraphvizAcceptsTheOutput) {
   for (const auto& [name, hops] : std::vector<std::pair<std::string, std::vector<Hop>>>{
            {"fixture", trace_of(pass_tree())},
            {"mutant", mutant_trace("route-stream-absent")},
-           {"hostile", hostile_hops()}}) {
+           {"hostile", hostile_hops()},
+           {"hostile-source", hostile_source_trace()}}) {
     write_text(dir / (name + ".dot"), render(hops, TraceFormat::Dot));
     ProcessOutput r = run_program({"dot", "-Tsvg", (dir / (name + ".dot")).string()});
     EXPECT_EQ(r.exit_code, 0) << name << ": " << r.err;
@@ -388,7 +391,8 @@ TEST(FlowTraceMermaid, MermaidParserAcceptsTheOutput) {
   for (const auto& [name, hops] : std::vector<std::pair<std::string, std::vector<Hop>>>{
            {"fixture", trace_of(pass_tree())},
            {"mutant", mutant_trace("route-stream-absent")},
-           {"hostile", hostile_hops()}}) {
+           {"hostile", hostile_hops()},
+           {"hostile-source", hostile_source_trace()}}) {
     write_text(dir / (name + ".mmd"), render(hops, TraceFormat::Mermaid));
     const std::string script =
         "import mermaid from 'mermaid'; import fs from 'fs';"

@@ -12,7 +12,9 @@ namespace v15::testing {
 
 // Empty when `doc` is well-formed, else what is wrong and at which byte offset.
 inline std::string xml_problem(std::string_view doc) {
-  auto err = [](std::size_t at, std::string what) { return what + " at byte " + std::to_string(at); };
+  auto err = [](std::size_t at, std::string what) {
+    return what + " at byte " + std::to_string(at);
+  };
   // Characters: decode UTF-8 and apply the Char production.
   for (std::size_t i = 0; i < doc.size();) {
     unsigned char c = static_cast<unsigned char>(doc[i]);
@@ -44,7 +46,8 @@ inline std::string xml_problem(std::string_view doc) {
       std::string_view digits = ref.substr(hex ? 2 : 1);
       if (digits.empty()) return 0;
       for (char d : digits)
-        if (!(hex ? std::isxdigit(static_cast<unsigned char>(d)) : std::isdigit(static_cast<unsigned char>(d))))
+        if (!(hex ? std::isxdigit(static_cast<unsigned char>(d))
+                  : std::isdigit(static_cast<unsigned char>(d))))
           return 0;
       return semi - at + 1;
     }
@@ -98,7 +101,8 @@ inline std::string xml_problem(std::string_view doc) {
       std::string name(doc.substr(i + 2, j - i - 2));
       while (j < doc.size() && std::isspace(static_cast<unsigned char>(doc[j]))) ++j;
       if (j >= doc.size() || doc[j] != '>') return err(i, "bad end tag");
-      if (stack.empty() || stack.back() != name) return err(i, "mismatched end tag </" + name + ">");
+      if (stack.empty() || stack.back() != name)
+        return err(i, "mismatched end tag </" + name + ">");
       stack.pop_back();
       i = j + 1;
       continue;
@@ -128,7 +132,8 @@ inline std::string xml_problem(std::string_view doc) {
       if (end == std::string_view::npos) return err(k, "unterminated attribute");
       for (std::size_t v = k + 1; v < end; ++v) {
         if (doc[v] == '<') return err(v, "'<' in attribute value");
-        if (doc[v] == '&' && !valid_reference(v)) return err(v, "bad entity reference in attribute");
+        if (doc[v] == '&' && !valid_reference(v))
+          return err(v, "bad entity reference in attribute");
       }
       j = end + 1;
     }

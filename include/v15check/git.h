@@ -86,11 +86,11 @@ class RevisionReader final : public FileReader {
 
 // What a git-aware run asked for on the command line.
 struct Request {
-  std::string root = ".";   // the checked directory (with git_dir: a path inside the repository)
-  std::string git_dir;      // --git-dir
-  std::string rev;          // --rev
+  std::string root = ".";     // the checked directory (with git_dir: a path inside the repository)
+  std::string git_dir;        // --git-dir
+  std::string rev;            // --rev
   std::string changed_since;  // --changed-since
-  bool staged = false;      // --staged
+  bool staged = false;        // --staged
   bool reads_git() const { return !rev.empty() || staged; }
   bool gated() const { return !changed_since.empty() || staged; }
 };

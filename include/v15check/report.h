@@ -49,11 +49,16 @@ Counts count(const std::vector<Result>& results);
 enum class Format { Text, Json, Sarif, Junit, Github };
 std::optional<Format> format_from_name(std::string_view name);
 
-void write_text(std::ostream& out, const std::vector<Result>& results, const ReportOptions& options);
-void write_json(std::ostream& out, const std::vector<Result>& results, const ReportOptions& options);
-void write_sarif(std::ostream& out, const std::vector<Result>& results, const ReportOptions& options);
-void write_junit(std::ostream& out, const std::vector<Result>& results, const ReportOptions& options);
-void write_github(std::ostream& out, const std::vector<Result>& results, const ReportOptions& options);
+void write_text(std::ostream& out, const std::vector<Result>& results,
+                const ReportOptions& options);
+void write_json(std::ostream& out, const std::vector<Result>& results,
+                const ReportOptions& options);
+void write_sarif(std::ostream& out, const std::vector<Result>& results,
+                 const ReportOptions& options);
+void write_junit(std::ostream& out, const std::vector<Result>& results,
+                 const ReportOptions& options);
+void write_github(std::ostream& out, const std::vector<Result>& results,
+                  const ReportOptions& options);
 void write_report(std::ostream& out, Format format, const std::vector<Result>& results,
                   const ReportOptions& options);
 
