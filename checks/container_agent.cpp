@@ -21,12 +21,6 @@ std::string code(const Node& n, std::size_t max = 60) {
   return s.find('`') == std::string::npos ? "`" + s + "`" : s;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // The callback request, or a FAIL naming why there is none.
 const CallbackRequest* callback(const CheckContext& ctx, Outcome& failure,
                                 const FileModel** model) {
@@ -330,7 +324,7 @@ Outcome agent_ndjson(const CheckContext& ctx) {
 
 // -- agent.oauth-betas ----------------------------------------------------------------------------
 
-bool names_betas(std::string_view name) { return lower(name).find("beta") != std::string::npos; }
+bool names_betas(std::string_view name) { return ascii_lower(name).find("beta") != std::string::npos; }
 
 // Whether a node sets a betas value: an assignment to / declaration of a *beta* name or `.betas`
 // member, a `betas` key in an object literal, or a value that lands in one.

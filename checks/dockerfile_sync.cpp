@@ -55,12 +55,6 @@ std::string context_path(std::string p) {
   return normal_path(p);
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // -- the image's files ----------------------------------------------------------------------------
 
 // The instruction that last puts a file at an image path.
@@ -97,11 +91,11 @@ class Image {
         }
         if (!words.empty()) {
           // FROM <stage> continues that stage's working directory
-          auto parent = stage_names_.find(lower(words.front()));
+          auto parent = stage_names_.find(ascii_lower(words.front()));
           if (parent != stage_names_.end()) workdir = final_workdir_[parent->second];
         }
-        if (words.size() >= 3 && lower(words[words.size() - 2]) == "as")
-          stage_names_[lower(words.back())] = ins.stage;
+        if (words.size() >= 3 && ascii_lower(words[words.size() - 2]) == "as")
+          stage_names_[ascii_lower(words.back())] = ins.stage;
       } else if (ins.keyword == "WORKDIR") {
         std::string dir = ins.arguments;
         if (dir.size() >= 2 && (dir.front() == '"' || dir.front() == '\'') &&
@@ -119,7 +113,7 @@ class Image {
 
   // The stage index an --from value names, if it is a stage of this file.
   std::optional<int> stage_named(const std::string& from) const {
-    auto it = stage_names_.find(lower(from));
+    auto it = stage_names_.find(ascii_lower(from));
     if (it != stage_names_.end()) return it->second;
     if (!from.empty() && from.size() < 6 &&
         std::all_of(from.begin(), from.end(),

@@ -15,12 +15,6 @@ namespace v15 {
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string join(const std::vector<std::string>& items, std::string_view sep = ", ") {
   std::string out;
   for (const auto& s : items) out += (out.empty() ? "" : std::string(sep)) + s;
@@ -836,7 +830,7 @@ std::optional<HeaderValue> content_type_in(const FileModel& m, const Node& conta
   if (c.is("object")) {
     std::optional<HeaderValue> out;
     for (const Node& p : c.named_children()) {
-      if (p.is("pair") && lower(m.key_name(p.field("key"))) == "content-type")
+      if (p.is("pair") && ascii_lower(m.key_name(p.field("key"))) == "content-type")
         out = HeaderValue{p.field("key"), p.field("value")};
       else if (p.is("spread_element") && depth < 4)
         if (auto spread = content_type_in(m, p.named_child(0), depth + 1)) out = spread;
@@ -847,7 +841,7 @@ std::optional<HeaderValue> content_type_in(const FileModel& m, const Node& conta
     for (const Node& e : c.named_children()) {
       if (!e.is("array") || e.named_child_count() != 2) continue;
       auto k = m.fold_string(e.named_child(0));
-      if (k && lower(*k) == "content-type") return HeaderValue{e.named_child(0), e.named_child(1)};
+      if (k && ascii_lower(*k) == "content-type") return HeaderValue{e.named_child(0), e.named_child(1)};
     }
   }
   return std::nullopt;
@@ -873,7 +867,7 @@ std::optional<HeaderValue> response_content_type(const FileModel& m, const Regio
       if (!(FileModel::strip_await(m.trace(FileModel::callee_object(call)).expr) == h)) continue;
       auto cargs = FileModel::arguments(call);
       auto k = cargs.size() == 2 ? m.fold_string(cargs[0]) : std::nullopt;
-      if (k && lower(*k) == "content-type") out = HeaderValue{cargs[0], cargs[1]};
+      if (k && ascii_lower(*k) == "content-type") out = HeaderValue{cargs[0], cargs[1]};
     }
     return out;
   }
@@ -882,7 +876,7 @@ std::optional<HeaderValue> response_content_type(const FileModel& m, const Regio
 
 // The media type of a header value: lower case, parameters dropped.
 std::string media_type(std::string v) {
-  v = lower(v);
+  v = ascii_lower(v);
   if (auto semi = v.find(';'); semi != std::string::npos) v.erase(semi);
   while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.pop_back();
   while (!v.empty() && std::isspace(static_cast<unsigned char>(v.front()))) v.erase(0, 1);

@@ -31,12 +31,6 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep = "
   return out;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool in_own_body(const MethodScope& s, const Node& n) { return s.function->body.contains(n); }
 
 // A constant as a reader would write it: 'text' or 42; else the expression in backticks.
@@ -1472,10 +1466,10 @@ Outcome env_config_dir(const CheckContext& ctx) {
 
 // Which secrets a call collects, by its name or a key it reads: "project", "user", or "".
 std::string secrets_kind(const FileModel& m, const Node& call) {
-  std::string name = lower(FileModel::callee_name(call));
+  std::string name = ascii_lower(FileModel::callee_name(call));
   std::string text = name;
   for (const Node& a : FileModel::arguments(call))
-    if (auto p = m.pattern(a)) text += fmt::format(" {}", lower(*p));
+    if (auto p = m.pattern(a)) text += fmt::format(" {}", ascii_lower(*p));
   if (name.find("secret") == std::string::npos && text.find("secret") == std::string::npos)
     return {};
   if (text.find("project") != std::string::npos) return "project";

@@ -11,12 +11,6 @@ namespace v15 {
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // An exported function of the jwt file, or a FAIL.
 const Function* exported_function(const CheckContext& ctx, std::string_view name, Outcome& failure,
                                   const FileModel** model) {
@@ -46,8 +40,8 @@ const Function* exported_function(const CheckContext& ctx, std::string_view name
 std::string parameter_problem(const Function& f, const std::vector<std::string>& expected) {
   for (std::size_t i = 0; i < expected.size(); ++i) {
     std::string got = f.parameter_name(i);
-    bool ok = expected[i] == "secret" ? lower(got).find("secret") != std::string::npos ||
-                                            lower(got).find("key") != std::string::npos
+    bool ok = expected[i] == "secret" ? ascii_lower(got).find("secret") != std::string::npos ||
+                                            ascii_lower(got).find("key") != std::string::npos
                                       : got == expected[i];
     if (!ok) {
       std::string list;
@@ -70,7 +64,7 @@ Node crypto_call(const FileModel& m, const Region& r, std::string_view op) {
     if (name == op && FileModel::last_name(obj) == "subtle") return call;
   }
   for (const Node& call : m.nodes_in("call_expression", r)) {
-    std::string name = lower(FileModel::callee_name(call));
+    std::string name = ascii_lower(FileModel::callee_name(call));
     if (name.find(op) == std::string::npos) continue;
     Node callee = FileModel::strip(call.field("function"));
     Node root = callee;
@@ -227,7 +221,7 @@ Outcome jwt_verify(const CheckContext& ctx) {
                                   "return",
                                   verify.line()));
   Node expiry = expiry_test(*m, r);
-  bool jose = !verify.null() && lower(FileModel::callee_name(verify)).find("jwtverify") != std::string::npos;
+  bool jose = !verify.null() && ascii_lower(FileModel::callee_name(verify)).find("jwtverify") != std::string::npos;
   if (expiry.null() && !jose) missing.push_back("no expiry (exp) check against the current time");
   bool returns_null = false, returns_payload = false;
   for (const Node& v : own_returns(*m, *f)) {
@@ -290,7 +284,7 @@ std::optional<double> parse_duration(std::string_view s) {
   while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
   if (i == 0) return std::nullopt;
   double v = std::strtod(std::string(s.substr(0, i)).c_str(), nullptr);
-  std::string unit = lower(s.substr(i));
+  std::string unit = ascii_lower(s.substr(i));
   unit.erase(std::remove(unit.begin(), unit.end(), ' '), unit.end());
   if (unit.empty() || unit == "s" || unit.rfind("sec", 0) == 0) return v;
   if (unit == "m" || unit.rfind("min", 0) == 0) return v * 60;

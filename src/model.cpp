@@ -123,6 +123,13 @@ std::string number_to_js_string(double v) {
 
 }  // namespace
 
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
 std::string format_number(double v) { return number_to_js_string(v); }
 
 std::string describe_ms(double ms) {

@@ -25,12 +25,6 @@ std::string upper(std::string s) {
   return s;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // The function declaring parameter binding `b`, and the index of the parameter holding it.
 std::pair<const Function*, std::size_t> parameter_owner(const FileModel& m, const Binding& b) {
   const Function* best = nullptr;
@@ -370,9 +364,9 @@ Node header_value(const FileModel& m, const Node& headers, std::string_view name
   if (obj.null()) return {};
   Node found;
   for (const Node& c : obj.named_children()) {
-    if (c.is("pair") && lower(m.key_name(c.field("key"))) == name) {
+    if (c.is("pair") && ascii_lower(m.key_name(c.field("key"))) == name) {
       found = c.field("value");
-    } else if (c.is("shorthand_property_identifier") && lower(c.text()) == name) {
+    } else if (c.is("shorthand_property_identifier") && ascii_lower(c.text()) == name) {
       found = c;
     } else if (c.is("spread_element")) {
       Node v = header_value(m, c.named_child(0), name, depth + 1);
@@ -745,7 +739,7 @@ const CallbackRequest& Project::callback_request() const {
     for (const Node& call : m->nodes("call_expression")) {
       std::string_view name = FileModel::callee_name(call);
       auto a = FileModel::arguments(call);
-      if (a.size() < 2 || lower(m->fold_string(a[0]).value_or("")) != "authorization") continue;
+      if (a.size() < 2 || ascii_lower(m->fold_string(a[0]).value_or("")) != "authorization") continue;
       Node obj = FileModel::callee_object(call);
       bool on_request = name == "setHeader" && best.is_stream(*m, obj);
       bool on_headers = (name == "set" || name == "append") && !headers.null() &&
@@ -759,7 +753,7 @@ const CallbackRequest& Project::callback_request() const {
   }
   if (!best.authorization.null()) {
     auto shape = value_shape(*m, best.authorization);
-    best.auth_bearer = shape && lower(*shape).rfind("bearer ", 0) == 0 && shape->size() > 7;
+    best.auth_bearer = shape && ascii_lower(*shape).rfind("bearer ", 0) == 0 && shape->size() > 7;
     best.auth_from_jwt = flows_from(*m, best.authorization, env_read(env, "VF_STREAM_JWT"));
   }
   find_response(*m, best);

@@ -410,12 +410,6 @@ bool is_nullish(const Node& n) {
   return s.is("unary_expression") && s.field("operator").text() == "void";
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 class StreamScan {
  public:
   StreamScan(const FileModel& m, const Function& fn, ContainerStream& out)
@@ -630,7 +624,7 @@ class StreamScan {
   }
 
   static bool mentions_bearer(const FileModel& m, const Node& n) {
-    auto has = [](std::string_view s) { return lower(s).find("bearer") != std::string::npos; };
+    auto has = [](std::string_view s) { return ascii_lower(s).find("bearer") != std::string::npos; };
     Node s = FileModel::strip(n);
     if (s.is("identifier")) s = FileModel::strip(m.trace(s).expr);
     if (s.is("regex")) return has(s.field("pattern").text());
@@ -679,14 +673,14 @@ class StreamScan {
       auto args = FileModel::arguments(call);
       if (args.empty()) continue;
       auto key = m_.fold_string(args[0]);
-      if (key && lower(*key) == "authorization") {
+      if (key && ascii_lower(*key) == "authorization") {
         out_.auth_header = call;
         break;
       }
     }
     if (out_.auth_header.null()) {
       for (const Node& mem : m_.nodes_in("member_expression", out_.region)) {
-        if (lower(mem.field("property").text()) == "authorization" &&
+        if (ascii_lower(mem.field("property").text()) == "authorization" &&
             FileModel::last_name(mem.field("object")) == "headers") {
           out_.auth_header = mem;
           break;

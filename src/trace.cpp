@@ -318,16 +318,10 @@ void write_dot(std::ostream& out, const std::vector<Hop>& hops) {
   out << "}\n";
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 }  // namespace
 
 std::optional<TraceFormat> trace_format_from_name(std::string_view name) {
-  std::string n = lower(name);
+  std::string n = ascii_lower(name);
   if (n == "text") return TraceFormat::Text;
   if (n == "mermaid") return TraceFormat::Mermaid;
   if (n == "dot" || n == "graphviz") return TraceFormat::Dot;
@@ -386,7 +380,7 @@ bool locale_is_utf8(const char* lc_all, const char* lc_ctype, const char* lang) 
   // POSIX precedence: the first non-empty of LC_ALL, LC_CTYPE, LANG decides
   for (const char* v : {lc_all, lc_ctype, lang}) {
     if (!v || !*v) continue;
-    std::string l = lower(v);
+    std::string l = ascii_lower(v);
     return l.find("utf-8") != std::string::npos || l.find("utf8") != std::string::npos;
   }
   return false;

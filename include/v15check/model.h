@@ -620,6 +620,8 @@ class Project {
 
 // Human form of a duration in ms: "300000 ms (5 min)", "90000 ms (90 s)".
 std::string describe_ms(double ms);
+// ASCII lower case (header names, env names, prefixes): no locale.
+std::string ascii_lower(std::string_view s);
 // Number without a trailing ".0": 300000, 0.5.
 std::string format_number(double v);
 
