@@ -240,12 +240,16 @@ int run(int argc, char** argv) {
         selection.ids.empty() && selection.groups.empty()
             ? results
             : v15::run_checks(registry, project, v15::Selection{});
-    bool trace_color = color == "always" || (color == "auto" && isatty(STDOUT_FILENO) &&
-                                             !(no_color && *no_color));
-    v15::write_trace(std::cout, v15::build_trace(project, all),
+    // a machine-readable report on stdout must stay parseable: the trace then goes to stderr
+    bool trace_to_stderr = format != "text" && output.empty();
+    std::ostream& trace_out = trace_to_stderr ? std::cerr : std::cout;
+    int trace_fd = trace_to_stderr ? STDERR_FILENO : STDOUT_FILENO;
+    bool trace_color = color == "always" ||
+                       (color == "auto" && isatty(trace_fd) && !(no_color && *no_color));
+    v15::write_trace(trace_out, v15::build_trace(project, all),
                      *v15::trace_format_from_name(trace_format), ascii || !v15::locale_is_utf8(),
                      trace_color);
-    std::cout << "\n";
+    trace_out << "\n";
   }
 
   std::ostringstream report;
