@@ -147,7 +147,7 @@ TEST(Cli, SyntaxErrorInWorkerIsReportedWithItsLine) {
 TEST(Cli, BinaryAndHugeFilesAreRefusedNotParsed) {
   TempDir dir;
   copy_fixture(dir);
-  write_text(dir / "src/utils/jwt.ts", std::string("\x7f" "ELF\x02\x01\x01\0\0\0binary", 18));
+  write_text(dir / "src/utils/jwt.ts", std::string("\x7f" "ELF\x02\x01\x01\0\0\0binary", 16));
   {
     std::ofstream big(dir / "src/sandbox-scripts/claude-agent.js", std::ios::binary);
     std::string chunk(1 << 20, 'a');
