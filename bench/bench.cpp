@@ -32,18 +32,22 @@ std::map<std::string, std::string> load_fixture() {
 std::map<std::string, std::string> scaled(int factor) {
   auto files = load_fixture();
   v15::Config config;
-  for (v15::Role role : {v15::Role::Worker, v15::Role::DurableObject, v15::Role::Jwt, v15::Role::Agent}) {
+  for (v15::Role role :
+       {v15::Role::Worker, v15::Role::DurableObject, v15::Role::Jwt, v15::Role::Agent}) {
     std::string& text = files[config.path(role)];
     std::string filler;
     for (int i = 1; i < factor; ++i) {
       filler += "\nexport async function generatedHelper" + std::to_string(i) +
                 "(request: any, env: any) {\n"
                 "  const url = new URL(request.url);\n"
-                "  if (url.pathname === '/generated/" + std::to_string(i) +
+                "  if (url.pathname === '/generated/" +
+                std::to_string(i) +
                 "' && request.method === 'GET') {\n"
-                "    const value = await env.SESSIONS_KV.get(`generated:${url.searchParams.get('id')}`);\n"
+                "    const value = await "
+                "env.SESSIONS_KV.get(`generated:${url.searchParams.get('id')}`);\n"
                 "    const parsed = value ? JSON.parse(value) : { items: [] };\n"
-                "    for (const item of parsed.items) { if (item.ttl > 5 * 60 * 1000) item.stale = true; }\n"
+                "    for (const item of parsed.items) { if (item.ttl > 5 * 60 * 1000) item.stale = "
+                "true; }\n"
                 "    return new Response(JSON.stringify(parsed), { status: 200 });\n"
                 "  }\n  return null;\n}\n";
     }
@@ -68,7 +72,8 @@ void BM_ParseOnly(benchmark::State& state) {
   std::size_t bytes = 0;
   for (auto _ : state) {
     v15::Parser parser;
-    for (v15::Role role : {v15::Role::Worker, v15::Role::DurableObject, v15::Role::Jwt, v15::Role::Agent}) {
+    for (v15::Role role :
+         {v15::Role::Worker, v15::Role::DurableObject, v15::Role::Jwt, v15::Role::Agent}) {
       const std::string& path = config.path(role);
       const std::string& text = files[path];
       v15::Tree tree = parser.parse(text, *v15::language_for_path(path));

@@ -324,7 +324,9 @@ Outcome agent_ndjson(const CheckContext& ctx) {
 
 // -- agent.oauth-betas ----------------------------------------------------------------------------
 
-bool names_betas(std::string_view name) { return ascii_lower(name).find("beta") != std::string::npos; }
+bool names_betas(std::string_view name) {
+  return ascii_lower(name).find("beta") != std::string::npos;
+}
 
 // Whether a node sets a betas value: an assignment to / declaration of a *beta* name or `.betas`
 // member, a `betas` key in an object literal, or a value that lands in one.

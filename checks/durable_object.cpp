@@ -841,7 +841,8 @@ std::optional<HeaderValue> content_type_in(const FileModel& m, const Node& conta
     for (const Node& e : c.named_children()) {
       if (!e.is("array") || e.named_child_count() != 2) continue;
       auto k = m.fold_string(e.named_child(0));
-      if (k && ascii_lower(*k) == "content-type") return HeaderValue{e.named_child(0), e.named_child(1)};
+      if (k && ascii_lower(*k) == "content-type")
+        return HeaderValue{e.named_child(0), e.named_child(1)};
     }
   }
   return std::nullopt;

@@ -19,8 +19,8 @@ const Function* exported_function(const CheckContext& ctx, std::string_view name
   if (!m) return nullptr;
   const Function* f = m->function(name);
   if (!f) {
-    failure = Outcome::fail(m->location(m->root()),
-                            fmt::format("no function {} in {}{}", name, m->path(), ctx.parse_note(*m)));
+    failure = Outcome::fail(m->location(m->root()), fmt::format("no function {} in {}{}", name,
+                                                                m->path(), ctx.parse_note(*m)));
     return nullptr;
   }
   if (!f->exported) {
@@ -46,7 +46,8 @@ std::string parameter_problem(const Function& f, const std::vector<std::string>&
     if (!ok) {
       std::string list;
       for (std::size_t k = 0; k < f.parameters().size(); ++k)
-        list += (k ? ", " : "") + (f.parameter_name(k).empty() ? std::string("…") : f.parameter_name(k));
+        list += (k ? ", " : "") +
+                (f.parameter_name(k).empty() ? std::string("…") : f.parameter_name(k));
       std::string want;
       for (std::size_t k = 0; k < expected.size(); ++k) want += (k ? ", " : "") + expected[k];
       return fmt::format("{}({}) — expected parameters ({}, …)", f.name, list, want);
@@ -94,7 +95,8 @@ std::vector<Node> own_returns(const FileModel& m, const Function& f) {
 
 bool is_null(const Node& n) {
   Node s = FileModel::strip(n);
-  return s.null() || s.is("null") || s.is("undefined") || (s.is("identifier") && s.text() == "undefined");
+  return s.null() || s.is("null") || s.is("undefined") ||
+         (s.is("identifier") && s.text() == "undefined");
 }
 
 Outcome jwt_sign(const CheckContext& ctx) {
@@ -114,10 +116,10 @@ Outcome jwt_sign(const CheckContext& ctx) {
   for (const Node& v : own_returns(*m, *f)) returns_value = returns_value || !is_null(v);
   if (!returns_value)
     return Outcome::fail(m->location(f->node), "signExecutionToken returns no token");
-  return Outcome::pass(m->location(f->node),
-                       fmt::format("exported signExecutionToken({}, {}, {}) signs at line {}",
-                                   f->parameter_name(0), f->parameter_name(1), f->parameter_name(2),
-                                   sign.line()));
+  return Outcome::pass(
+      m->location(f->node),
+      fmt::format("exported signExecutionToken({}, {}, {}) signs at line {}", f->parameter_name(0),
+                  f->parameter_name(1), f->parameter_name(2), sign.line()));
 }
 
 bool reads_member(const FileModel& m, const Region& r, std::string_view name) {
@@ -162,7 +164,8 @@ bool returns_null_or_throws(const FileModel& m, const Node& branch) {
   return !m.nodes_in("throw_statement", branch).empty() || branch.is("throw_statement");
 }
 
-bool verification_decides(const FileModel& m, const Function& f, const Region& r, const Node& verify) {
+bool verification_decides(const FileModel& m, const Function& f, const Region& r,
+                          const Node& verify) {
   auto from_verify = [&](const FileModel&, const Node& n) {
     return FileModel::strip_await(n) == verify;
   };
@@ -211,17 +214,21 @@ Outcome jwt_verify(const CheckContext& ctx) {
     }
     for (const Node& c : m->nodes_in("call_expression", r))
       compares = compares || FileModel::callee_name(c) == "timingSafeEqual";
-    if (sign.null() || !compares) missing.push_back("no signature verification");
-    else verify = sign;
+    if (sign.null() || !compares)
+      missing.push_back("no signature verification");
+    else
+      verify = sign;
   }
   // the verification result must decide: a test on it that returns null / throws, or a
   // throwing verifier (jose) inside a try whose catch returns null
   if (!verify.null() && !verification_decides(*m, *f, r, verify))
-    missing.push_back(fmt::format("the verification result at line {} never leads to a null "
-                                  "return",
-                                  verify.line()));
+    missing.push_back(
+        fmt::format("the verification result at line {} never leads to a null "
+                    "return",
+                    verify.line()));
   Node expiry = expiry_test(*m, r);
-  bool jose = !verify.null() && ascii_lower(FileModel::callee_name(verify)).find("jwtverify") != std::string::npos;
+  bool jose = !verify.null() &&
+              ascii_lower(FileModel::callee_name(verify)).find("jwtverify") != std::string::npos;
   if (expiry.null() && !jose) missing.push_back("no expiry (exp) check against the current time");
   bool returns_null = false, returns_payload = false;
   for (const Node& v : own_returns(*m, *f)) {
@@ -233,8 +240,8 @@ Outcome jwt_verify(const CheckContext& ctx) {
                                             !m->property(val, "sessionId").null());
     } else {
       // a parsed payload: its fields are read (or typed) in the function
-      returns_payload = returns_payload || (reads_member(*m, r, "executionId") &&
-                                            reads_member(*m, r, "sessionId"));
+      returns_payload = returns_payload ||
+                        (reads_member(*m, r, "executionId") && reads_member(*m, r, "sessionId"));
       if (!returns_payload) {
         Node ret_type = f->node.field("return_type");
         std::string type_text(ret_type.text());
@@ -258,16 +265,18 @@ Outcome jwt_verify(const CheckContext& ctx) {
   }
   // a catch that returns null counts: `catch { return null }` is inside the function
   if (!returns_null) missing.push_back("never returns null on failure");
-  if (!returns_payload) missing.push_back("does not return a payload with executionId and sessionId");
+  if (!returns_payload)
+    missing.push_back("does not return a payload with executionId and sessionId");
   if (!missing.empty()) {
     std::string list;
     for (const auto& s : missing) list += (list.empty() ? "" : "; ") + s;
     return Outcome::fail(m->location(f->node), fmt::format("verifyExecutionToken: {}", list));
   }
-  return Outcome::pass(m->location(f->node),
-                       fmt::format("verifies at line {}, checks expiry{}, returns null or the payload",
-                                   verify.line(),
-                                   expiry.null() ? " (jwtVerify)" : fmt::format(" at line {}", expiry.line())));
+  return Outcome::pass(
+      m->location(f->node),
+      fmt::format("verifies at line {}, checks expiry{}, returns null or the payload",
+                  verify.line(),
+                  expiry.null() ? " (jwtVerify)" : fmt::format(" at line {}", expiry.line())));
 }
 
 // -- jwt.expiry ---------------------------------------------------------------------------------
@@ -295,7 +304,8 @@ std::optional<double> parse_duration(std::string_view s) {
 
 // Evaluates a TTL expression with parameters of `f` replaced by the value used at the call.
 std::optional<double> eval_with_params(const FileModel& jwt, const Function& f, const Node& expr,
-                                       const std::vector<std::optional<double>>& args, int depth = 0) {
+                                       const std::vector<std::optional<double>>& args,
+                                       int depth = 0) {
   if (depth > 16) return std::nullopt;
   Node e = FileModel::strip(expr);
   if (auto v = jwt.fold_number(e)) return v;
@@ -357,13 +367,14 @@ Ttl token_ttl(const CheckContext& ctx, Outcome& failure) {
   std::vector<std::optional<double>> args;
   const FileModel* dom = ctx.file(Role::DurableObject, failure);
   if (!dom) {
-    failure.found = fmt::format("cannot see the signExecutionToken call in the DO: {}",
-                                failure.found);
+    failure.found =
+        fmt::format("cannot see the signExecutionToken call in the DO: {}", failure.found);
     return ttl;
   }
   Node call;
   if (dom)
-    for (const Node& c : dom->find("call_expression", dom->root(), match::call("signExecutionToken")))
+    for (const Node& c :
+         dom->find("call_expression", dom->root(), match::call("signExecutionToken")))
       if (call.null()) call = c;
   if (!call.null())
     for (const Node& a : FileModel::arguments(call)) args.push_back(dom->fold_number(a));
@@ -396,7 +407,8 @@ Ttl token_ttl(const CheckContext& ctx, Outcome& failure) {
             } else if (!b->init.null()) {
               ttl.location = jwt->location(b->init);
               Origin o = jwt->trace(b->init);
-              if (o.binding && !o.binding->init.null()) ttl.location = jwt->location(o.binding->init);
+              if (o.binding && !o.binding->init.null())
+                ttl.location = jwt->location(o.binding->init);
             }
           }
       } else if (b && b->kind == BindingKind::Const && !b->init.null() && !ttl.location.known()) {
@@ -475,8 +487,9 @@ void register_jwt_checks(Registry& r) {
          .expected = "the token TTL used at the DO's signExecutionToken call strictly greater than "
                      "the bridge timeout",
          .role = Role::Jwt,
-         .passes_when = "TTL (explicit argument, parameter default or constant) in seconds > bridge "
-                        "timeout (from handleChatHttp, else bridgeTimeoutMs) in seconds",
+         .passes_when =
+             "TTL (explicit argument, parameter default or constant) in seconds > bridge "
+             "timeout (from handleChatHttp, else bridgeTimeoutMs) in seconds",
          .fails_when = "TTL equal to or shorter than the bridge timeout; no determinable TTL",
          .config_keys = {"bridgeTimeoutMs", "roles.jwt"},
          .run = jwt_expiry});

@@ -104,17 +104,18 @@ std::optional<MethodScope> CheckContext::do_method(std::string_view name, Outcom
   }
   const Function* fn = m->method(cls, name);
   if (!fn) {
-    failure = Outcome::fail(m->location(m->class_named(cls)->node),
-                            fmt::format("class {} has no method {}(){}", cls, name, parse_note(*m)));
+    failure =
+        Outcome::fail(m->location(m->class_named(cls)->node),
+                      fmt::format("class {} has no method {}(){}", cls, name, parse_note(*m)));
     return std::nullopt;
   }
   MethodScope s{m, fn, m->region(*fn, with_helpers)};
   for (const Node& part : s.region.parts) {
     Node err = m->error_within(part);
     if (!err.null()) {
-      failure = Outcome::fail(m->location(err),
-                              fmt::format("a parse error at line {} inside {}() hides its code",
-                                          err.line(), name));
+      failure = Outcome::fail(
+          m->location(err),
+          fmt::format("a parse error at line {} inside {}() hides its code", err.line(), name));
       return std::nullopt;
     }
   }
@@ -167,7 +168,8 @@ std::vector<Result> run_checks(const Registry& registry, const Project& project,
         o = Outcome::fail({project.source(check.role).path, 1, 0},
                           fmt::format("internal error in the check: {}", e.what()));
       }
-      if (o.status == Status::Fail && !o.location.known()) o.location = {project.source(check.role).path, 1, 0};
+      if (o.status == Status::Fail && !o.location.known())
+        o.location = {project.source(check.role).path, 1, 0};
       results.push_back({&check, std::move(o)});
     }
   }

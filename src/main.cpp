@@ -1,14 +1,14 @@
 // CLI wiring only: parse options, load config and sources, run the checks, report.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
+#include <unistd.h>
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
-#include <unistd.h>
 
 #include "v15check/check.h"
 #include "v15check/config.h"
@@ -40,8 +40,9 @@ std::vector<std::string> split_list(const std::vector<std::string>& values) {
 }
 
 int run(int argc, char** argv) {
-  CLI::App app{"v15check: proves from source that the V1.5 HTTP streaming flow is wired end to end.",
-               "v15check"};
+  CLI::App app{
+      "v15check: proves from source that the V1.5 HTTP streaming flow is wired end to end.",
+      "v15check"};
   app.set_version_flag("--version", std::string("v15check ") + V15CHECK_VERSION);
   std::string root = ".";
   std::string config_path;
@@ -101,12 +102,14 @@ int run(int argc, char** argv) {
   v15::Registry registry = v15::default_registry();
   v15::Selection selection;
   for (const auto& id : split_list(check_ids)) {
-    if (!registry.find(id)) return error(fmt::format("unknown check ID '{}' (see --list-checks)", id));
+    if (!registry.find(id))
+      return error(fmt::format("unknown check ID '{}' (see --list-checks)", id));
     selection.ids.push_back(id);
   }
   for (const auto& name : split_list(group_names)) {
     auto g = v15::group_from_name(name);
-    if (!g) return error(fmt::format("unknown group '{}' (route, do, jwt, agent, docker, error)", name));
+    if (!g)
+      return error(fmt::format("unknown group '{}' (route, do, jwt, agent, docker, error)", name));
     selection.groups.push_back(*g);
   }
 
@@ -236,16 +239,15 @@ int run(int argc, char** argv) {
 
   if (trace || app.count("--trace-format") > 0) {
     // the trace judges every hop, whatever --check/--group selected for the report
-    std::vector<v15::Result> all =
-        selection.ids.empty() && selection.groups.empty()
-            ? results
-            : v15::run_checks(registry, project, v15::Selection{});
+    std::vector<v15::Result> all = selection.ids.empty() && selection.groups.empty()
+                                       ? results
+                                       : v15::run_checks(registry, project, v15::Selection{});
     // a machine-readable report on stdout must stay parseable: the trace then goes to stderr
     bool trace_to_stderr = format != "text" && output.empty();
     std::ostream& trace_out = trace_to_stderr ? std::cerr : std::cout;
     int trace_fd = trace_to_stderr ? STDERR_FILENO : STDOUT_FILENO;
-    bool trace_color = color == "always" ||
-                       (color == "auto" && isatty(trace_fd) && !(no_color && *no_color));
+    bool trace_color =
+        color == "always" || (color == "auto" && isatty(trace_fd) && !(no_color && *no_color));
     v15::write_trace(trace_out, v15::build_trace(project, all),
                      *v15::trace_format_from_name(trace_format), ascii || !v15::locale_is_utf8(),
                      trace_color);

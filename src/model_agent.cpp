@@ -739,7 +739,8 @@ const CallbackRequest& Project::callback_request() const {
     for (const Node& call : m->nodes("call_expression")) {
       std::string_view name = FileModel::callee_name(call);
       auto a = FileModel::arguments(call);
-      if (a.size() < 2 || ascii_lower(m->fold_string(a[0]).value_or("")) != "authorization") continue;
+      if (a.size() < 2 || ascii_lower(m->fold_string(a[0]).value_or("")) != "authorization")
+        continue;
       Node obj = FileModel::callee_object(call);
       bool on_request = name == "setHeader" && best.is_stream(*m, obj);
       bool on_headers = (name == "set" || name == "append") && !headers.null() &&

@@ -624,7 +624,9 @@ class StreamScan {
   }
 
   static bool mentions_bearer(const FileModel& m, const Node& n) {
-    auto has = [](std::string_view s) { return ascii_lower(s).find("bearer") != std::string::npos; };
+    auto has = [](std::string_view s) {
+      return ascii_lower(s).find("bearer") != std::string::npos;
+    };
     Node s = FileModel::strip(n);
     if (s.is("identifier")) s = FileModel::strip(m.trace(s).expr);
     if (s.is("regex")) return has(s.field("pattern").text());

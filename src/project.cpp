@@ -86,9 +86,12 @@ std::string drop_trailing_commas(const std::string& in) {
     char c = in[i];
     if (str) {
       out += c;
-      if (esc) esc = false;
-      else if (c == '\\') esc = true;
-      else if (c == '"') str = false;
+      if (esc)
+        esc = false;
+      else if (c == '\\')
+        esc = true;
+      else if (c == '"')
+        str = false;
       continue;
     }
     if (c == '"') {

@@ -61,7 +61,8 @@ TEST(Catalogue, IdsAreUniqueAndWellFormed) {
 
 TEST(Catalogue, MutantFailListsNameKnownIds) {
   // IDs from CHECKS.md that are not registered yet are tolerated; misspelled ones are not.
-  static const std::set<std::string> prefixes = {"route.", "do.", "jwt.", "agent.", "docker.", "error."};
+  static const std::set<std::string> prefixes = {"route.", "do.",     "jwt.",
+                                                 "agent.", "docker.", "error."};
   for (const auto& m : catalogue().mutants) {
     EXPECT_FALSE(m.fail.empty()) << m.name;
     for (const auto& id : m.fail) {

@@ -17,7 +17,8 @@ std::string fixture() { return (fixtures_dir() / "v15-pass").string(); }
 
 // A copy of the passing fixture in a temp dir, so a test can break one file.
 void copy_fixture(const TempDir& dir) {
-  fs::copy(fixture(), dir.path(), fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+  fs::copy(fixture(), dir.path(),
+           fs::copy_options::recursive | fs::copy_options::overwrite_existing);
 }
 
 int count_lines_starting(const std::string& text, const std::string& prefix) {
@@ -141,13 +142,16 @@ TEST(Cli, SyntaxErrorInWorkerIsReportedWithItsLine) {
   ProcessOutput r = run_cli({dir.path().string(), "--group", "route"});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.out.find("parse error"), std::string::npos) << r.out;
-  EXPECT_TRUE(std::regex_search(r.out, std::regex("parse error (exists )?at line [0-9]+"))) << r.out;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("parse error (exists )?at line [0-9]+")))
+      << r.out;
 }
 
 TEST(Cli, BinaryAndHugeFilesAreRefusedNotParsed) {
   TempDir dir;
   copy_fixture(dir);
-  write_text(dir / "src/utils/jwt.ts", std::string("\x7f" "ELF\x02\x01\x01\0\0\0binary", 16));
+  write_text(dir / "src/utils/jwt.ts", std::string("\x7f"
+                                                   "ELF\x02\x01\x01\0\0\0binary",
+                                                   16));
   {
     std::ofstream big(dir / "src/sandbox-scripts/claude-agent.js", std::ios::binary);
     std::string chunk(1 << 20, 'a');
@@ -156,8 +160,10 @@ TEST(Cli, BinaryAndHugeFilesAreRefusedNotParsed) {
   ProcessOutput r = run_cli({dir.path().string(), "--group", "jwt,agent"});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.out.find("src/utils/jwt.ts: refused: binary file"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("src/sandbox-scripts/claude-agent.js: refused: 52428800 bytes is over the 8 MiB limit"),
-            std::string::npos)
+  EXPECT_NE(
+      r.out.find(
+          "src/sandbox-scripts/claude-agent.js: refused: 52428800 bytes is over the 8 MiB limit"),
+      std::string::npos)
       << r.out;
   EXPECT_EQ(r.out.find("[1/"), std::string::npos) << "nothing may pass on refused input";
 }

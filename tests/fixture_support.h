@@ -53,6 +53,7 @@ struct RunOutcome {
   std::set<std::string> failed;
   std::string report;  // the text report, for failure messages
 };
-RunOutcome run_all(const std::map<std::string, std::string>& files, const Config& config = Config{});
+RunOutcome run_all(const std::map<std::string, std::string>& files,
+                   const Config& config = Config{});
 
 }  // namespace v15::testing

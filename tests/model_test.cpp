@@ -52,8 +52,9 @@ TEST(Fold, RefusesWhatIsNotConstant) {
 }
 
 TEST(Pattern, TemplatesAndConcatenationRenderTheSame) {
-  Worker w("const sessionId = x;\nconst a = `session:${sessionId}`;\nconst b = 'session:' + "
-           "body.sessionId;\n");
+  Worker w(
+      "const sessionId = x;\nconst a = `session:${sessionId}`;\nconst b = 'session:' + "
+      "body.sessionId;\n");
   Node a = node_of(w.m, "template_string");
   Node b = node_of(w.m, "binary_expression");
   EXPECT_EQ(w.m.pattern(a), "session:{sessionId}");
@@ -78,8 +79,9 @@ TEST(Trace, FollowsBindingsDestructuringAndAwait) {
 }
 
 TEST(Trace, LetAssignmentsAreAllOrigins) {
-  Worker w("async function f(s) {\n  let id = await s.get('sdkSessionId');\n  if (x) id = undefined;\n"
-           "  use(id);\n}\n");
+  Worker w(
+      "async function f(s) {\n  let id = await s.get('sdkSessionId');\n  if (x) id = undefined;\n"
+      "  use(id);\n}\n");
   Node use = node_of(w.m, "call_expression", "use(id)");
   auto origins = w.m.trace_all(FileModel::arguments(use)[0]);
   ASSERT_EQ(origins.size(), 2u);
@@ -123,8 +125,10 @@ TEST(PromiseUse, ChainAwaitAndFireAndForget) {
 
 TEST(Methods, DefinitionsArrowFieldsAndHelperRegions) {
   Worker w(
-      "export class Agent {\n  private x = 1;\n  handle = async (r: Request) => { return this.helper(r); };\n"
-      "  private helper(r: Request) { return r; }\n  fetch(r: Request) { return this.handle(r); }\n}\n");
+      "export class Agent {\n  private x = 1;\n  handle = async (r: Request) => { return "
+      "this.helper(r); };\n"
+      "  private helper(r: Request) { return r; }\n  fetch(r: Request) { return this.handle(r); "
+      "}\n}\n");
   ASSERT_TRUE(w.m.class_named("Agent"));
   EXPECT_TRUE(w.m.class_named("Agent")->exported);
   const Function* handle = w.m.method("Agent", "handle");
@@ -164,9 +168,11 @@ TEST(Routes, NestedGuardsEarlyReturnsSwitchAndRouters) {
   Worker w(
       "async function handle(request: Request, url: URL) {\n"
       "  if (request.method === 'POST') {\n    if (url.pathname === '/a') return x();\n  }\n"
-      "  if (url.pathname === '/b') {\n    if (request.method !== 'POST') return new Response(null, { status: 405 });\n"
+      "  if (url.pathname === '/b') {\n    if (request.method !== 'POST') return new "
+      "Response(null, { status: 405 });\n"
       "    return y();\n  }\n"
-      "  switch (url.pathname) {\n    case '/c': {\n      if (request.method === 'POST') return z();\n      break;\n    }\n  }\n"
+      "  switch (url.pathname) {\n    case '/c': {\n      if (request.method === 'POST') return "
+      "z();\n      break;\n    }\n  }\n"
       "}\n"
       "app.post('/d', async (c) => c.json({}));\n"
       "router.get('/e', handler);\n");

@@ -14,7 +14,6 @@ namespace fs = std::filesystem;
 using testing::TempDir;
 using testing::write_tree;
 
-
 TEST(Source, DefaultRolePathsFollowTheCatalogue) {
   EXPECT_EQ(default_role_path(Role::Worker), "src/index.ts");
   EXPECT_EQ(default_role_path(Role::DurableObject), "src/agents/chat-session-agent.ts");
@@ -62,10 +61,15 @@ TEST(Source, RefusesBinaryAndOversizedFiles) {
 }
 
 TEST(Source, StripsUtf8BomAndNamesUtf16) {
-  std::string bom = "\xEF\xBB\xBF" "const a = 1;";
+  std::string bom =
+      "\xEF\xBB\xBF"
+      "const a = 1;";
   EXPECT_EQ(validate_text(bom, "a.ts", kMaxFileBytes), "");
   EXPECT_EQ(bom, "const a = 1;");
-  std::string utf16("\xFF\xFE" "c\0o\0", 6);
+  std::string utf16(
+      "\xFF\xFE"
+      "c\0o\0",
+      6);
   EXPECT_NE(validate_text(utf16, "a.ts", kMaxFileBytes).find("UTF-16"), std::string::npos);
 }
 

@@ -35,7 +35,8 @@ TEST(Syntax, NodeViewFieldsTextAndPositions) {
 }
 
 TEST(Syntax, DeepNestingDoesNotOverflowTheStack) {
-  std::string src = "const x = " + std::string(100000, '(') + "1" + std::string(100000, ')') + ";\n";
+  std::string src =
+      "const x = " + std::string(100000, '(') + "1" + std::string(100000, ')') + ";\n";
   Parser p;
   Tree t = p.parse(src, Language::TypeScript);
   ASSERT_TRUE(t.valid());

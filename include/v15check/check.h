@@ -53,10 +53,10 @@ struct Check {
   std::string id;
   Group group = Group::Routes;
   std::string title;
-  std::string expected;             // the Expected: line
-  Role role = Role::Worker;         // the file a FAIL points at by default
-  std::string passes_when;          // for --explain
-  std::string fails_when;           // for --explain: typical failures
+  std::string expected;      // the Expected: line
+  Role role = Role::Worker;  // the file a FAIL points at by default
+  std::string passes_when;   // for --explain
+  std::string fails_when;    // for --explain: typical failures
   std::vector<std::string> config_keys;
   std::function<Outcome(const CheckContext&)> run;
 };

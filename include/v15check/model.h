@@ -50,9 +50,9 @@ struct Binding {
   // Property path inside a destructuring pattern: `const { a: { b } } = x` binds b with {a, b};
   // an array pattern element contributes its index as a string.
   std::vector<std::string> path;
-  Node scope;  // the node whose range bounds visibility
-  std::string import_source;  // for imports: the module specifier
-  std::string imported_name;  // for imports: the exported name ("default" for a default import)
+  Node scope;                     // the node whose range bounds visibility
+  std::string import_source;      // for imports: the module specifier
+  std::string imported_name;      // for imports: the exported name ("default" for a default import)
   std::vector<Node> assignments;  // right-hand sides of later `name = …` assignments
 };
 
@@ -109,7 +109,8 @@ struct ControlContext {
   Node catch_clause;    // innermost catch clause containing the node
   Node finally_clause;  // innermost finally clause containing the node
   Node loop;            // innermost loop containing the node
-  std::vector<Node> conditions;  // if statements / ternaries / && that guard the node, innermost first
+  std::vector<Node>
+      conditions;  // if statements / ternaries / && that guard the node, innermost first
   bool in_try() const { return !try_statement.null(); }
   bool in_catch() const { return !catch_clause.null(); }
   bool in_finally() const { return !finally_clause.null(); }
@@ -127,12 +128,12 @@ struct Origin {
 struct Route {
   enum class Kind { IfBranch, Router, SwitchCase };
   Kind kind = Kind::IfBranch;
-  std::string method;   // upper-case; empty when no method test guards it
-  std::string path;     // folded path
-  Node anchor;          // the if_statement, router call or switch_case
-  Node handler;         // the region the route runs: consequence, handler function, case body
-  Node path_node;       // the expression the path folded from
-  Node method_node;     // the method comparison, if any
+  std::string method;  // upper-case; empty when no method test guards it
+  std::string path;    // folded path
+  Node anchor;         // the if_statement, router call or switch_case
+  Node handler;        // the region the route runs: consequence, handler function, case body
+  Node path_node;      // the expression the path folded from
+  Node method_node;    // the method comparison, if any
   const Function* function = nullptr;  // enclosing function
 };
 
@@ -277,36 +278,40 @@ class FileModel {
 namespace match {
 Matcher any();
 Matcher kind(std::string kind);
-Matcher ident(std::string name);                 // an identifier (after stripping wrappers)
-Matcher str(std::string value);                  // folds to this string
-Matcher num(double value);                       // folds to this number
-Matcher this_member(std::string property);       // this.property
+Matcher ident(std::string name);            // an identifier (after stripping wrappers)
+Matcher str(std::string value);             // folds to this string
+Matcher num(double value);                  // folds to this number
+Matcher this_member(std::string property);  // this.property
 Matcher member(std::string object_last_name, std::string property);  // x.object.property
-Matcher member(std::string property);            // anything.property
-Matcher callee(std::string name);                // a call whose callee's last name is name
-Matcher call(Matcher callee_matcher);            // a call_expression whose callee matches
-Matcher call(std::string callee_last_name);      // shorthand
+Matcher member(std::string property);                                // anything.property
+Matcher callee(std::string name);            // a call whose callee's last name is name
+Matcher call(Matcher callee_matcher);        // a call_expression whose callee matches
+Matcher call(std::string callee_last_name);  // shorthand
 Matcher method_call(std::string object_last_name, std::string method);  // x.obj.method(…)
 Matcher new_expr(std::string constructor_name);
-Matcher arg(std::size_t index, Matcher m);       // (on a call) argument index matches
-Matcher env(std::string name);                   // an env read of `name`
-Matcher derives(Matcher m);                      // the value originates where m holds
+Matcher arg(std::size_t index, Matcher m);  // (on a call) argument index matches
+Matcher env(std::string name);              // an env read of `name`
+Matcher derives(Matcher m);                 // the value originates where m holds
 Matcher all_of(std::vector<Matcher> ms);
 Matcher any_of(std::vector<Matcher> ms);
 Matcher not_(Matcher m);
 }  // namespace match
 
 // Any call/new whose callee and arguments satisfy the matchers, combined.
-inline Matcher operator&&(Matcher a, Matcher b) { return match::all_of({std::move(a), std::move(b)}); }
-inline Matcher operator||(Matcher a, Matcher b) { return match::any_of({std::move(a), std::move(b)}); }
+inline Matcher operator&&(Matcher a, Matcher b) {
+  return match::all_of({std::move(a), std::move(b)});
+}
+inline Matcher operator||(Matcher a, Matcher b) {
+  return match::any_of({std::move(a), std::move(b)});
+}
 
 // -- cross-file facts ----------------------------------------------------------------------------
 
 // The `setTimeout(fn, T)` that bounds an HTTP bridge in handleChatHttp, with T folded.
 struct BridgeTimeout {
-  Node call;         // null when not found
-  Node delay;        // the delay argument
-  Node callback;     // the callback argument
+  Node call;      // null when not found
+  Node delay;     // the delay argument
+  Node callback;  // the callback argument
   std::optional<double> ms;
   Location location;
   bool found() const { return !call.null(); }

@@ -49,7 +49,9 @@ class Node {
   bool is(std::string_view k) const { return !null() && kind() == k; }
   bool named() const { return ts_node_is_named(node_); }
   bool has_error() const { return !null() && ts_node_has_error(node_); }
-  bool is_error() const { return !null() && (ts_node_is_error(node_) || ts_node_is_missing(node_)); }
+  bool is_error() const {
+    return !null() && (ts_node_is_error(node_) || ts_node_is_missing(node_));
+  }
 
   Node field(std::string_view name) const;
   Node child(uint32_t i) const { return wrap(ts_node_child(node_, i)); }
@@ -106,7 +108,10 @@ class Tree {
  public:
   Tree() = default;
   Tree(TSTree* tree, std::string_view source, Language language)
-      : tree_(tree), source_(source), language_(language), parents_(std::make_unique<ParentIndex>()) {}
+      : tree_(tree),
+        source_(source),
+        language_(language),
+        parents_(std::make_unique<ParentIndex>()) {}
   bool valid() const { return tree_ != nullptr; }
   Node root() const {
     return tree_ ? Node(ts_tree_root_node(tree_.get()), source_, parents_.get()) : Node{};
