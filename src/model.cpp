@@ -200,11 +200,11 @@ std::span<const Node> FileModel::nodes(std::string_view kind) const {
 std::vector<Node> FileModel::nodes_in(std::string_view kind, const Node& within) const {
   std::vector<Node> out;
   if (within.null()) return out;
+  // rows are in pre-order: a subtree is a contiguous index range
   auto all = nodes(kind);
-  auto lo = std::lower_bound(all.begin(), all.end(), within.start_byte(),
-                             [](const Node& n, uint32_t b) { return n.start_byte() < b; });
-  for (auto it = lo; it != all.end() && it->start_byte() < within.end_byte(); ++it)
-    if (within.contains(*it)) out.push_back(*it);
+  auto lo = std::lower_bound(all.begin(), all.end(), within.index(),
+                             [](const Node& n, uint32_t i) { return n.index() < i; });
+  for (auto it = lo; it != all.end() && within.contains(*it); ++it) out.push_back(*it);
   return out;
 }
 
@@ -261,14 +261,8 @@ std::string_view declaration_keyword(const Node& decl) {
 
 void FileModel::index() {
   std::vector<Node> declarators, functions, classes, imports, exports, assignments, params;
-  ParentIndex& parents = tree_.parents();
-  std::vector<TSNode> ancestors;
-  walk(tree_.root(), [&](const Node& n, uint32_t depth) {
-    ancestors.resize(depth);
-    ancestors.push_back(n.raw());
-    // only named nodes are indexed: an unnamed token's parent() falls back to ts_node_parent
+  walk(tree_.root(), [&](const Node& n, uint32_t) {
     if (!n.named()) return true;
-    if (depth > 0) parents.add(n.raw(), ancestors[depth - 1]);
     std::string_view k = n.kind();
     TSSymbol symbol = n.symbol();
     if (symbol >= by_symbol_.size()) by_symbol_.resize(symbol + 1u);

@@ -114,7 +114,15 @@ ReadResult WorkingTreeReader::read(const std::string& path) const {
     r.error = fmt::format("{}: not readable ({})", path, std::strerror(errno));
     return r;
   }
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // in blocks, not through istreambuf_iterator (a call per byte); the size is only a hint, and
+  // a file that grew past the cap since it was measured is still caught by validate_text
+  std::string text;
+  if (!ec) text.reserve(static_cast<std::size_t>(size));
+  char block[1 << 16];
+  while (in.read(block, sizeof block) || in.gcount() > 0) {
+    text.append(block, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > max_bytes_) break;
+  }
   std::string bad = validate_text(text, path, max_bytes_);
   if (!bad.empty()) {
     r.status = ReadResult::Status::Refused;

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstring>
+#include <new>
 #include <unordered_map>
 
 extern "C" {
@@ -66,41 +67,26 @@ class FieldIds {
   std::array<std::vector<std::pair<std::string_view, TSFieldId>>, 32> by_length_;
 };
 
-TSFieldId field_id(const TSLanguage* language, std::string_view name) {
-  static const FieldIds typescript(grammar(Language::TypeScript));
-  static const FieldIds tsx(grammar(Language::Tsx));
-  static const FieldIds javascript(grammar(Language::JavaScript));
-  if (language == grammar(Language::TypeScript)) return typescript.find(name);
-  if (language == grammar(Language::Tsx)) return tsx.find(name);
-  if (language == grammar(Language::JavaScript)) return javascript.find(name);
-  return ts_language_field_id_for_name(language, name.data(), static_cast<uint32_t>(name.size()));
+TSFieldId field_id(Language language, std::string_view name) {
+  struct Tables {
+    FieldIds typescript{grammar(Language::TypeScript)};
+    FieldIds tsx{grammar(Language::Tsx)};
+    FieldIds javascript{grammar(Language::JavaScript)};
+  };
+  static const Tables t;
+  switch (language) {
+    case Language::TypeScript:
+      return t.typescript.find(name);
+    case Language::Tsx:
+      return t.tsx.find(name);
+    case Language::JavaScript:
+      break;
+  }
+  return t.javascript.find(name);
 }
 }  // namespace
 
-Node Node::field(std::string_view name) const {
-  if (null()) return {};
-  TSFieldId id = field_id(ts_node_language(node_), name);
-  if (id == 0) return {};
-  return wrap(ts_node_child_by_field_id(node_, id));
-}
-
 namespace {
-// Children by cursor: linear, where ts_node_named_child(i) in a loop is quadratic.
-template <typename Keep>
-std::vector<Node> collect_children(const Node& n, Keep keep) {
-  std::vector<Node> out;
-  if (n.null()) return out;
-  TSTreeCursor cursor = ts_tree_cursor_new(n.raw());
-  if (ts_tree_cursor_goto_first_child(&cursor)) {
-    do {
-      TSNode c = ts_tree_cursor_current_node(&cursor);
-      if (keep(c)) out.push_back(n.at(c));
-    } while (ts_tree_cursor_goto_next_sibling(&cursor));
-  }
-  ts_tree_cursor_delete(&cursor);
-  return out;
-}
-
 // Symbol names with their lengths, per grammar, so kind() needs no strlen.
 class SymbolNames {
  public:
@@ -112,102 +98,184 @@ class SymbolNames {
       names_.emplace_back(name ? name : "");
     }
   }
-  std::string_view operator[](TSSymbol s) const {
-    return s < names_.size() ? names_[s] : std::string_view{};
-  }
+  const std::vector<std::string_view>& names() const { return names_; }
 
  private:
   std::vector<std::string_view> names_;
 };
 
-std::string_view symbol_name(const TSLanguage* language, TSSymbol symbol) {
-  // one guard and no grammar() calls per kind(): it runs for nearly every node the checks see
-  struct Grammars {
-    const TSLanguage* typescript = grammar(Language::TypeScript);
-    const TSLanguage* tsx = grammar(Language::Tsx);
-    const TSLanguage* javascript = grammar(Language::JavaScript);
-    SymbolNames typescript_names{typescript}, tsx_names{tsx}, javascript_names{javascript};
-  };
-  static const Grammars g;
-  if (language == g.typescript) return g.typescript_names[symbol];
-  if (language == g.tsx) return g.tsx_names[symbol];
-  if (language == g.javascript) return g.javascript_names[symbol];
-  return ts_language_symbol_name(language, symbol);
+const std::vector<std::string_view>& symbol_names(Language language) {
+  switch (language) {
+    case Language::TypeScript: {
+      static const SymbolNames typescript(grammar(Language::TypeScript));
+      return typescript.names();
+    }
+    case Language::Tsx: {
+      static const SymbolNames tsx(grammar(Language::Tsx));
+      return tsx.names();
+    }
+    case Language::JavaScript:
+      break;
+  }
+  static const SymbolNames javascript(grammar(Language::JavaScript));
+  return javascript.names();
 }
 }  // namespace
 
-std::string_view Node::kind() const {
-  if (null()) return {};
-  return symbol_name(ts_node_language(node_), ts_node_symbol(node_));
+TSSymbol symbol_for_kind(Language language, std::string_view kind) {
+  // ts_language_symbol_for_name scans every symbol of the grammar; the checks ask for a few dozen
+  // kinds, so each answer is kept (per thread, per grammar) rather than tabulating all names.
+  thread_local std::array<std::vector<std::pair<std::string, TSSymbol>>, 3> known;
+  auto& cache = known[static_cast<std::size_t>(language)];
+  for (const auto& [name, symbol] : cache)
+    if (name == kind) return symbol;
+  TSSymbol symbol = ts_language_symbol_for_name(grammar(language), kind.data(),
+                                                static_cast<uint32_t>(kind.size()), true);
+  if (symbol == static_cast<TSSymbol>(-1)) symbol = 0;  // ERROR is not an indexed kind
+  cache.emplace_back(std::string(kind), symbol);
+  return symbol;
 }
 
-TSSymbol symbol_for_kind(Language language, std::string_view kind) {
-  class Symbols {
-   public:
-    explicit Symbols(const TSLanguage* l) {
-      uint32_t n = ts_language_symbol_count(l);
-      for (uint32_t i = 0; i < n; ++i) {
-        TSSymbol s = static_cast<TSSymbol>(i);
-        if (ts_language_symbol_type(l, s) != TSSymbolTypeRegular) continue;
-        const char* name = ts_language_symbol_name(l, s);
-        if (!name || ids_.count(name)) continue;
-        ids_.emplace(name, ts_language_symbol_for_name(
-                               l, name, static_cast<uint32_t>(std::strlen(name)), true));
+// -- the flat table ------------------------------------------------------------------------------
+
+SyntaxTable::SyntaxTable(const TSTree* tree, std::string_view source, Language language)
+    : tree_(tree),
+      source_(source),
+      language_(language),
+      grammar_(v15::grammar(language)),
+      names_(&symbol_names(language)) {
+  v15_syntax_rows flat{nullptr, 0, 0};
+  bool ok = v15_flatten(tree, &flat);
+  owned_.reset(flat.rows);
+  if (!ok) throw std::bad_alloc();
+  rows_ = flat.rows;
+  size_ = flat.size;
+  Row* rows = flat.rows;
+
+  // Children lists: each parent's slots are reserved by its counts, then filled in pre-order,
+  // which is document order among siblings.
+  uint32_t all = 0, named = 0;
+  for (uint32_t i = 0; i < size_; ++i) {
+    Row& r = rows[i];
+    r.first_child = all;
+    r.first_named = named;
+    all += r.child_count;
+    named += r.named_count;
+    r.child_count = r.named_count = 0;
+  }
+  children_.resize(all);
+  named_.resize(named);
+  for (uint32_t i = 1; i < size_; ++i) {
+    Row& p = rows[rows[i].parent];
+    children_[p.first_child + p.child_count++] = i;
+    if (rows[i].flags & kNamed) named_[p.first_named + p.named_count++] = i;
+  }
+}
+
+std::string_view SyntaxTable::kind_outside_names(TSSymbol s) {
+  return s == static_cast<TSSymbol>(-1) ? std::string_view("ERROR") : std::string_view{};
+}
+
+uint32_t SyntaxTable::find(const TSNode& node) const {
+  if (ts_node_is_null(node) || size_ == 0) return kNone;
+  uint32_t b = ts_node_start_byte(node), e = ts_node_end_byte(node);
+  TSSymbol s = ts_node_symbol(node);
+  // descend through the children that span the node's range
+  for (uint32_t i = 0;;) {
+    const Row& r = rows_[i];
+    if (r.start_byte == b && r.end_byte == e && r.symbol == s) return i;
+    uint32_t next = kNone;
+    for (uint32_t k = 0; k < r.child_count; ++k) {
+      const Row& c = rows_[child(i, k)];
+      if (c.start_byte <= b && e <= c.end_byte) {
+        next = child(i, k);
+        break;
       }
     }
-    TSSymbol find(std::string_view k) const {
-      auto it = ids_.find(k);
-      return it == ids_.end() ? 0 : it->second;
-    }
-
-   private:
-    std::unordered_map<std::string_view, TSSymbol> ids_;
-  };
-  // each table is built on first use: a run over .ts and .js files never builds the tsx one
-  switch (language) {
-    case Language::TypeScript: {
-      static const Symbols typescript(grammar(Language::TypeScript));
-      return typescript.find(kind);
-    }
-    case Language::Tsx: {
-      static const Symbols tsx(grammar(Language::Tsx));
-      return tsx.find(kind);
-    }
-    case Language::JavaScript: {
-      static const Symbols javascript(grammar(Language::JavaScript));
-      return javascript.find(kind);
-    }
+    if (next == kNone) return kNone;
+    i = next;
   }
-  return 0;
 }
 
-Node Node::parent() const {
+// -- Node -----------------------------------------------------------------------------------------
+
+bool Node::has_error() const {
+  return !null() && (table_->row(index_).flags & SyntaxTable::kHasError);
+}
+bool Node::is_error() const { return !null() && (table_->row(index_).flags & SyntaxTable::kError); }
+
+Node Node::field(std::string_view name) const {
   if (null()) return {};
-  if (parents_)
-    if (const TSNode* p = parents_->find(node_)) return wrap(*p);
-  return wrap(ts_node_parent(node_));
+  TSFieldId id = field_id(table_->language(), name);
+  if (id == 0) return {};
+  const SyntaxTable::Row& r = table_->row(index_);
+  for (uint32_t k = 0; k < r.child_count; ++k) {
+    uint32_t c = table_->child(index_, k);
+    if (table_->row(c).field == id) return Node(table_, c);
+  }
+  return {};
+}
+
+Node Node::child(uint32_t i) const {
+  if (null() || i >= table_->row(index_).child_count) return {};
+  return Node(table_, table_->child(index_, i));
+}
+Node Node::named_child(uint32_t i) const {
+  if (null() || i >= table_->row(index_).named_count) return {};
+  return Node(table_, table_->named_child(index_, i));
 }
 
 std::vector<Node> Node::named_children() const {
-  return collect_children(*this, [](const TSNode& c) { return ts_node_is_named(c); });
+  std::vector<Node> out;
+  uint32_t n = named_child_count();
+  out.reserve(n);
+  for (uint32_t k = 0; k < n; ++k) out.emplace_back(table_, table_->named_child(index_, k));
+  return out;
 }
 
 std::vector<Node> Node::children() const {
-  return collect_children(*this, [](const TSNode&) { return true; });
+  std::vector<Node> out;
+  uint32_t n = child_count();
+  out.reserve(n);
+  for (uint32_t k = 0; k < n; ++k) out.emplace_back(table_, table_->child(index_, k));
+  return out;
 }
 
 std::string_view Node::field_name_of_child(uint32_t i) const {
-  if (null()) return {};
-  const char* name = ts_node_field_name_for_child(node_, i);
+  Node c = child(i);
+  if (c.null()) return {};
+  TSFieldId id = table_->row(c.index_).field;
+  if (id == 0) return {};
+  const char* name = ts_language_field_name_for_id(table_->grammar(), id);
   return name ? std::string_view(name) : std::string_view{};
+}
+
+Node Node::next_named_sibling() const {
+  if (null()) return {};
+  const SyntaxTable::Row& r = table_->row(index_);
+  if (r.parent == SyntaxTable::kNone) return {};
+  for (uint32_t i = r.end, end = table_->row(r.parent).end; i < end; i = table_->row(i).end)
+    if (table_->row(i).flags & SyntaxTable::kNamed) return Node(table_, i);
+  return {};
 }
 
 std::string_view Node::text() const {
   if (null()) return {};
+  std::string_view src = table_->source();
   uint32_t b = start_byte(), e = end_byte();
-  if (b > source_.size() || e > source_.size() || e < b) return {};
-  return source_.substr(b, e - b);
+  if (b > src.size() || e > src.size() || e < b) return {};
+  return src.substr(b, e - b);
 }
+
+int Node::line() const { return null() ? 0 : static_cast<int>(table_->row(index_).row) + 1; }
+int Node::column() const { return null() ? 0 : static_cast<int>(table_->row(index_).column) + 1; }
+int Node::end_line() const {
+  return null() ? 0 : static_cast<int>(table_->row(index_).end_row) + 1;
+}
+uintptr_t Node::id() const {
+  return null() ? 0 : reinterpret_cast<uintptr_t>(&table_->row(index_));
+}
+std::string_view Node::source() const { return null() ? std::string_view{} : table_->source(); }
 
 Parser::Parser() : parser_(ts_parser_new()) {}
 
@@ -257,12 +325,16 @@ QueryCursor::QueryCursor() : cursor_(ts_query_cursor_new()) {}
 std::vector<QueryCapture> QueryCursor::captures(const Query& query, const Node& node) {
   std::vector<QueryCapture> out;
   if (!query.valid() || node.null()) return out;
-  ts_query_cursor_exec(cursor_.get(), query.raw(), node.raw());
+  const SyntaxTable& table = *node.table();
+  ts_query_cursor_set_byte_range(cursor_.get(), node.start_byte(), node.end_byte());
+  ts_query_cursor_exec(cursor_.get(), query.raw(), ts_tree_root_node(table.tree()));
   TSQueryMatch match;
   uint32_t index = 0;
   while (ts_query_cursor_next_capture(cursor_.get(), &match, &index)) {
     const TSQueryCapture& c = match.captures[index];
-    out.push_back({query.capture_name(c.index), Node(c.node, node.source())});
+    uint32_t row = table.find(c.node);
+    if (row == SyntaxTable::kNone || !node.contains(Node(&table, row))) continue;
+    out.push_back({query.capture_name(c.index), Node(&table, row)});
   }
   return out;
 }

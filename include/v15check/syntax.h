@@ -4,12 +4,15 @@
 #include <tree_sitter/api.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
+
+#include "v15check/syntax_row.h"
 
 namespace v15 {
 
@@ -19,76 +22,127 @@ enum class Language { TypeScript, Tsx, JavaScript };
 std::optional<Language> language_for_path(std::string_view path);
 const TSLanguage* grammar(Language language);
 
-// Parents of a tree's nodes, recorded during the model's one walk: tree-sitter finds a parent by
-// descending from the root, which costs thousands of instructions per call on wide trees.
-class ParentIndex {
- public:
-  void add(const TSNode& child, const TSNode& parent) { parents_.emplace(child.id, parent); }
-  const TSNode* find(const TSNode& child) const {
-    auto it = parents_.find(child.id);
-    return it == parents_.end() ? nullptr : &it->second;
-  }
-  void reserve(std::size_t n) { parents_.reserve(n); }
+class SyntaxTable;
 
- private:
-  std::unordered_map<const void*, TSNode> parents_;
-};
-
-// A view of one syntax node plus the source buffer it indexes. Cheap to copy; valid while
-// the tree and the source it was parsed from are alive.
+// A view of one syntax node: an index into its tree's flat table. Cheap to copy (two words);
+// valid while the tree and the source it was parsed from are alive.
 class Node {
  public:
   Node() = default;
-  Node(TSNode node, std::string_view source, const ParentIndex* parents = nullptr)
-      : node_(node), source_(source), parents_(parents) {}
+  Node(const SyntaxTable* table, uint32_t index) : table_(table), index_(index) {}
 
-  bool null() const { return ts_node_is_null(node_); }
+  bool null() const { return table_ == nullptr; }
   explicit operator bool() const { return !null(); }
   std::string_view kind() const;
-  TSSymbol symbol() const { return null() ? 0 : ts_node_symbol(node_); }
+  TSSymbol symbol() const;
   bool is(std::string_view k) const { return !null() && kind() == k; }
-  bool named() const { return ts_node_is_named(node_); }
-  bool has_error() const { return !null() && ts_node_has_error(node_); }
-  bool is_error() const {
-    return !null() && (ts_node_is_error(node_) || ts_node_is_missing(node_));
-  }
+  bool named() const;
+  bool has_error() const;
+  bool is_error() const;  // an ERROR or a MISSING node
 
   Node field(std::string_view name) const;
-  Node child(uint32_t i) const { return wrap(ts_node_child(node_, i)); }
-  uint32_t child_count() const { return null() ? 0 : ts_node_child_count(node_); }
-  Node named_child(uint32_t i) const { return wrap(ts_node_named_child(node_, i)); }
-  uint32_t named_child_count() const { return null() ? 0 : ts_node_named_child_count(node_); }
+  Node child(uint32_t i) const;
+  uint32_t child_count() const;
+  Node named_child(uint32_t i) const;
+  uint32_t named_child_count() const;
   std::vector<Node> named_children() const;
   std::vector<Node> children() const;  // named and anonymous, in order
   // The field name under which child i hangs from this node, or empty.
   std::string_view field_name_of_child(uint32_t i) const;
   Node parent() const;
-  Node next_named_sibling() const { return wrap(ts_node_next_named_sibling(node_)); }
+  Node next_named_sibling() const;
 
   std::string_view text() const;
-  uint32_t start_byte() const { return ts_node_start_byte(node_); }
-  uint32_t end_byte() const { return ts_node_end_byte(node_); }
-  int line() const { return static_cast<int>(ts_node_start_point(node_).row) + 1; }
-  int column() const { return static_cast<int>(ts_node_start_point(node_).column) + 1; }
-  int end_line() const { return static_cast<int>(ts_node_end_point(node_).row) + 1; }
-  bool contains(const Node& other) const {
-    return !null() && !other.null() && start_byte() <= other.start_byte() &&
-           other.end_byte() <= end_byte();
-  }
-  uintptr_t id() const { return reinterpret_cast<uintptr_t>(node_.id); }
-  const TSNode& raw() const { return node_; }
-  // Another node of the same tree, sharing this view's source and parent index.
-  Node at(TSNode n) const { return wrap(n); }
-  std::string_view source() const { return source_; }
+  uint32_t start_byte() const;
+  uint32_t end_byte() const;
+  int line() const;
+  int column() const;
+  int end_line() const;
+  // Whether `other` is this node or one of its descendants.
+  bool contains(const Node& other) const;
+  uintptr_t id() const;
+  std::string_view source() const;
+  const SyntaxTable* table() const { return table_; }
+  uint32_t index() const { return index_; }
 
-  friend bool operator==(const Node& a, const Node& b) { return ts_node_eq(a.node_, b.node_); }
+  friend bool operator==(const Node& a, const Node& b) {
+    return a.table_ == b.table_ && (a.table_ == nullptr || a.index_ == b.index_);
+  }
 
  private:
-  Node wrap(TSNode n) const { return Node(n, source_, parents_); }
-  TSNode node_{};
-  std::string_view source_;
-  const ParentIndex* parents_ = nullptr;
+  const SyntaxTable* table_ = nullptr;
+  uint32_t index_ = 0;
 };
+
+// A parsed tree flattened in one cursor walk: a row per node (named and anonymous) in pre-order,
+// so a subtree is the index range [i, end), and parent, children, fields and positions are
+// array reads. tree-sitter's own node API re-derives these by walking (a parent from the root,
+// a field by scanning the production's field map), which costs hundreds of instructions a call.
+class SyntaxTable {
+ public:
+  static constexpr uint32_t kNone = V15_ROW_NONE;
+  using Row = v15_syntax_row;
+  enum Flag : uint8_t {
+    kNamed = V15_ROW_NAMED,
+    kHasError = V15_ROW_HAS_ERROR,
+    kError = V15_ROW_ERROR
+  };
+
+  SyntaxTable(const TSTree* tree, std::string_view source, Language language);
+  const Row& row(uint32_t i) const { return rows_[i]; }
+  std::size_t size() const { return size_; }
+  uint32_t child(uint32_t i, uint32_t k) const { return children_[rows_[i].first_child + k]; }
+  uint32_t named_child(uint32_t i, uint32_t k) const { return named_[rows_[i].first_named + k]; }
+  std::string_view kind(uint32_t i) const {
+    TSSymbol s = rows_[i].symbol;
+    return s < names_->size() ? (*names_)[s] : kind_outside_names(s);
+  }
+  std::string_view source() const { return source_; }
+  Language language() const { return language_; }
+  const TSLanguage* grammar() const { return grammar_; }
+  const TSTree* tree() const { return tree_; }
+  // The row of a tree-sitter node of this tree (for query captures), or kNone.
+  uint32_t find(const TSNode& node) const;
+
+ private:
+  static std::string_view kind_outside_names(TSSymbol s);
+  struct Free {
+    void operator()(Row* p) const { std::free(p); }
+  };
+  const TSTree* tree_;
+  std::unique_ptr<Row, Free> owned_;
+  const Row* rows_ = nullptr;
+  uint32_t size_ = 0;
+  std::vector<uint32_t> children_, named_;
+  std::string_view source_;
+  Language language_;
+  const TSLanguage* grammar_;
+  const std::vector<std::string_view>* names_;
+};
+
+// The hot accessors, inline: the checks call them for nearly every node they look at.
+inline std::string_view Node::kind() const {
+  return null() ? std::string_view{} : table_->kind(index_);
+}
+inline TSSymbol Node::symbol() const { return null() ? 0 : table_->row(index_).symbol; }
+inline bool Node::named() const {
+  return !null() && (table_->row(index_).flags & SyntaxTable::kNamed);
+}
+inline Node Node::parent() const {
+  if (null()) return {};
+  uint32_t p = table_->row(index_).parent;
+  return p == SyntaxTable::kNone ? Node{} : Node(table_, p);
+}
+inline uint32_t Node::start_byte() const { return null() ? 0 : table_->row(index_).start_byte; }
+inline uint32_t Node::end_byte() const { return null() ? 0 : table_->row(index_).end_byte; }
+inline uint32_t Node::child_count() const { return null() ? 0 : table_->row(index_).child_count; }
+inline uint32_t Node::named_child_count() const {
+  return null() ? 0 : table_->row(index_).named_count;
+}
+inline bool Node::contains(const Node& other) const {
+  return !null() && other.table_ == table_ && index_ <= other.index_ &&
+         other.index_ < table_->row(index_).end;
+}
 
 struct TreeDeleter {
   void operator()(TSTree* t) const { ts_tree_delete(t); }
@@ -103,29 +157,26 @@ struct QueryCursorDeleter {
   void operator()(TSQueryCursor* c) const { ts_query_cursor_delete(c); }
 };
 
-// A parsed file. The source buffer is borrowed and must outlive the tree.
+// A parsed file and its flat table. The source buffer is borrowed and must outlive the tree.
 class Tree {
  public:
   Tree() = default;
   Tree(TSTree* tree, std::string_view source, Language language)
       : tree_(tree),
+        table_(tree ? std::make_unique<SyntaxTable>(tree, source, language) : nullptr),
         source_(source),
-        language_(language),
-        parents_(std::make_unique<ParentIndex>()) {}
+        language_(language) {}
   bool valid() const { return tree_ != nullptr; }
-  Node root() const {
-    return tree_ ? Node(ts_tree_root_node(tree_.get()), source_, parents_.get()) : Node{};
-  }
-  // Filled by whoever walks the whole tree once (the model); nodes derived from root() use it.
-  ParentIndex& parents() { return *parents_; }
+  Node root() const { return table_ ? Node(table_.get(), 0) : Node{}; }
+  const TSTree* raw() const { return tree_.get(); }
   std::string_view source() const { return source_; }
   Language language() const { return language_; }
 
  private:
   std::unique_ptr<TSTree, TreeDeleter> tree_;
+  std::unique_ptr<SyntaxTable> table_;  // on the heap: nodes keep pointing at it across moves
   std::string_view source_;
   Language language_ = Language::TypeScript;
-  std::unique_ptr<ParentIndex> parents_;
 };
 
 class Parser {
@@ -176,29 +227,21 @@ class QueryCursor {
   std::unique_ptr<TSQueryCursor, QueryCursorDeleter> cursor_;
 };
 
-// Pre-order traversal with a tree cursor: no recursion, so nesting depth is bounded only by
+// Pre-order traversal over the flat table: no recursion, so nesting depth is bounded only by
 // memory. `visit(node, depth)` returns false to skip the node's children.
 template <typename Visit>
 void walk(const Node& root, Visit&& visit) {
   if (root.null()) return;
-  TSTreeCursor cursor = ts_tree_cursor_new(root.raw());
-  struct CursorGuard {
-    TSTreeCursor* c;
-    ~CursorGuard() { ts_tree_cursor_delete(c); }
-  } guard{&cursor};
-  uint32_t depth = 0;
-  for (;;) {
-    Node node = root.at(ts_tree_cursor_current_node(&cursor));
-    bool descend = visit(node, depth);
-    if (descend && ts_tree_cursor_goto_first_child(&cursor)) {
-      ++depth;
-      continue;
-    }
-    for (;;) {
-      if (depth == 0) return;
-      if (ts_tree_cursor_goto_next_sibling(&cursor)) break;
-      ts_tree_cursor_goto_parent(&cursor);
-      --depth;
+  const SyntaxTable& t = *root.table();
+  std::vector<uint32_t> open;  // the ends of the ancestors of the current row
+  for (uint32_t i = root.index(), end = t.row(i).end; i < end;) {
+    while (!open.empty() && i >= open.back()) open.pop_back();
+    bool descend = visit(Node(&t, i), static_cast<uint32_t>(open.size()));
+    if (descend) {
+      open.push_back(t.row(i).end);
+      ++i;
+    } else {
+      i = t.row(i).end;
     }
   }
 }

@@ -1,0 +1,153 @@
+/* The flat table's one walk, over tree-sitter's subtrees directly.
+ *
+ * TSTreeCursor re-creates a child iterator for every step (and looks a field up by scanning the
+ * field map from the node upwards), so walking a tree with it costs several times what the walk
+ * itself needs. This walk keeps one frame per open subtree instead and derives position, symbol,
+ * visibility (aliases included) and the field of each node the way tree_cursor.c and node.c do
+ * for the pinned tree-sitter version; tests/syntax_test.cpp compares every row with the public
+ * node API. */
+#include <stdlib.h>
+
+#include "v15check/syntax_row.h"
+
+#include "./language.h"
+#include "./length.h"
+#include "./subtree.h"
+#include "./tree.h"
+
+typedef struct {
+  Subtree parent;          /* whose children this frame iterates */
+  uint32_t child_index;    /* next child */
+  uint32_t structural;     /* structural index of the next child (extras do not count) */
+  Length position;         /* start of the next child, after its padding */
+  const TSSymbol* aliases; /* alias sequence of the parent's production, or NULL */
+  const TSFieldMapEntry* fields;
+  const TSFieldMapEntry* fields_end;
+  uint32_t owner;      /* row the visible children attach to */
+  TSFieldId inherited; /* field a visible descendant takes when its own lookup finds none */
+  bool visible;        /* the parent is a visible node: its row ends when the frame closes */
+} Frame;
+
+typedef struct {
+  Frame* data;
+  uint32_t size, capacity;
+} Frames;
+
+static bool frames_push(Frames* s, Frame f) {
+  if (s->size == s->capacity) {
+    uint32_t cap = s->capacity ? s->capacity * 2 : 64;
+    Frame* d = realloc(s->data, cap * sizeof(Frame));
+    if (!d) return false;
+    s->data = d;
+    s->capacity = cap;
+  }
+  s->data[s->size++] = f;
+  return true;
+}
+
+static v15_syntax_row* rows_push(v15_syntax_rows* out) {
+  if (out->size == out->capacity) {
+    uint32_t cap = out->capacity ? out->capacity * 2 : 1024;
+    v15_syntax_row* d = realloc(out->rows, cap * sizeof(v15_syntax_row));
+    if (!d) return NULL;
+    out->rows = d;
+    out->capacity = cap;
+  }
+  return &out->rows[out->size++];
+}
+
+static Frame frame_for(const TSLanguage* language, Subtree parent, Length position, uint32_t owner,
+                       TSFieldId inherited, bool visible) {
+  uint16_t production = parent.ptr->production_id;
+  Frame f = {parent, 0,    0,     position,  ts_language_alias_sequence(language, production),
+             NULL,   NULL, owner, inherited, visible};
+  ts_language_field_map(language, production, &f.fields, &f.fields_end);
+  return f;
+}
+
+static TSFieldId field_at(const Frame* f, uint32_t structural) {
+  for (const TSFieldMapEntry* e = f->fields; e < f->fields_end; e++)
+    if (!e->inherited && e->child_index == structural) return e->field_id;
+  return 0;
+}
+
+static bool emit(const TSLanguage* language, v15_syntax_rows* out, Subtree node, TSSymbol alias,
+                 Length start, uint32_t parent, TSFieldId field) {
+  v15_syntax_row* r = rows_push(out);
+  if (!r) return false;
+  TSSymbol symbol = alias ? alias : ts_subtree_symbol(node);
+  bool named = alias ? ts_language_symbol_metadata(language, alias).named : ts_subtree_named(node);
+  TSSymbol public_symbol = ts_language_public_symbol(language, symbol);
+  Length end = length_add(start, ts_subtree_size(node));
+  r->parent = parent;
+  r->end = out->size; /* a leaf's; a parent's is set when its frame closes */
+  r->first_child = r->child_count = r->first_named = r->named_count = 0;
+  r->start_byte = start.bytes;
+  r->end_byte = end.bytes;
+  r->row = start.extent.row;
+  r->column = start.extent.column;
+  r->end_row = end.extent.row;
+  r->symbol = public_symbol;
+  r->field = field;
+  r->flags =
+      (uint8_t)((named ? V15_ROW_NAMED : 0) |
+                (ts_subtree_error_cost(node) > 0 ? V15_ROW_HAS_ERROR : 0) |
+                (public_symbol == ts_builtin_sym_error || ts_subtree_missing(node) ? V15_ROW_ERROR
+                                                                                   : 0));
+  if (parent != V15_ROW_NONE) {
+    out->rows[parent].child_count++;
+    if (named) out->rows[parent].named_count++;
+  }
+  return true;
+}
+
+bool v15_flatten(const TSTree* tree, v15_syntax_rows* out) {
+  const TSLanguage* language = tree->language;
+  Subtree root = tree->root;
+  Frames stack = {NULL, 0, 0};
+  bool ok = emit(language, out, root, 0, ts_subtree_padding(root), V15_ROW_NONE, 0);
+  if (ok && ts_subtree_child_count(root) > 0)
+    ok = frames_push(&stack, frame_for(language, root, ts_subtree_padding(root), 0, 0, true));
+  while (ok && stack.size > 0) {
+    Frame* f = &stack.data[stack.size - 1];
+    if (f->child_index == f->parent.ptr->child_count) {
+      if (f->visible) out->rows[f->owner].end = out->size;
+      stack.size--;
+      continue;
+    }
+    const Subtree* children = ts_subtree_children(f->parent);
+    Subtree child = children[f->child_index];
+    Length start = f->position;
+    bool extra = ts_subtree_extra(child);
+    bool visible = ts_subtree_visible(child);
+    TSSymbol alias = 0;
+    uint32_t structural = f->structural;
+    if (!extra) {
+      if (f->aliases) alias = f->aliases[structural];
+      visible = visible || alias != 0;
+      f->structural++;
+    }
+    f->position = length_add(f->position, ts_subtree_size(child));
+    f->child_index++;
+    if (f->child_index < f->parent.ptr->child_count)
+      f->position = length_add(f->position, ts_subtree_padding(children[f->child_index]));
+
+    /* as ts_tree_cursor_current_field_id: the node's own entry, else its hidden ancestors' */
+    TSFieldId field = 0;
+    if (!extra) {
+      field = field_at(f, structural);
+      if (!field) field = f->inherited;
+    }
+    uint32_t owner = f->owner;
+    if (visible) {
+      uint32_t row = out->size;
+      ok = emit(language, out, child, alias, start, owner, field);
+      if (ok && ts_subtree_child_count(child) > 0)
+        ok = frames_push(&stack, frame_for(language, child, start, row, 0, true));
+    } else if (ts_subtree_child_count(child) > 0 && ts_subtree_visible_child_count(child) > 0) {
+      ok = frames_push(&stack, frame_for(language, child, start, owner, field, false));
+    }
+  }
+  free(stack.data);
+  return ok;
+}
