@@ -216,8 +216,12 @@ int run(int argc, char** argv) {
     reader = git->reader();
   else
     reader = std::make_unique<v15::WorkingTreeReader>(root);
-  v15::Project project(
+  // The process ends right after the report, so the trees and models are left to the OS rather
+  // than freed node by node (as compilers leave their ASTs); a static keeps them reachable.
+  static const v15::Project* kept = nullptr;
+  kept = new v15::Project(
       v15::load_sources(*reader, config.paths, from_git ? git->prefix() : std::string{}), config);
+  const v15::Project& project = *kept;
   std::vector<v15::Result> results = v15::run_checks(registry, project, selection);
   std::vector<v15::Finding> findings = v15::directive_findings(project, registry, results);
 

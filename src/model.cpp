@@ -259,28 +259,82 @@ std::string_view declaration_keyword(const Node& decl) {
 }
 }  // namespace
 
+namespace {
+// What the one walk collects a named node for, by grammar symbol: a table per grammar built
+// from the symbol names once, so the walk compares no strings.
+enum class Collect : uint8_t { None, Declarator, Function, Class, Import, Export, Assignment };
+
+const std::vector<Collect>& collect_table(Language language) {
+  auto build = [](Language l) {
+    const TSLanguage* g = grammar(l);
+    std::vector<Collect> t(ts_language_symbol_count(g), Collect::None);
+    for (uint32_t i = 0; i < t.size(); ++i) {
+      const char* name = ts_language_symbol_name(g, static_cast<TSSymbol>(i));
+      std::string_view k = name ? name : "";
+      t[i] = k == "variable_declarator" ? Collect::Declarator
+             : is_function_kind(k)      ? Collect::Function
+             : k == "class_declaration" || k == "abstract_class_declaration" || k == "class"
+                 ? Collect::Class
+             : k == "import_statement"      ? Collect::Import
+             : k == "export_statement"      ? Collect::Export
+             : k == "assignment_expression" ? Collect::Assignment
+                                            : Collect::None;
+    }
+    return t;
+  };
+  static const std::vector<Collect> typescript = build(Language::TypeScript);
+  static const std::vector<Collect> tsx = build(Language::Tsx);
+  static const std::vector<Collect> javascript = build(Language::JavaScript);
+  return language == Language::TypeScript ? typescript
+         : language == Language::Tsx      ? tsx
+                                          : javascript;
+}
+}  // namespace
+
 void FileModel::index() {
   std::vector<Node> declarators, functions, classes, imports, exports, assignments, params;
-  walk(tree_.root(), [&](const Node& n, uint32_t) {
-    if (!n.named()) return true;
-    std::string_view k = n.kind();
-    TSSymbol symbol = n.symbol();
-    if (symbol >= by_symbol_.size()) by_symbol_.resize(symbol + 1u);
-    by_symbol_[symbol].push_back(n);
-    if (k == "variable_declarator")
-      declarators.push_back(n);
-    else if (is_function_kind(k))
-      functions.push_back(n);
-    else if (k == "class_declaration" || k == "abstract_class_declaration" || k == "class")
-      classes.push_back(n);
-    else if (k == "import_statement")
-      imports.push_back(n);
-    else if (k == "export_statement")
-      exports.push_back(n);
-    else if (k == "assignment_expression")
-      assignments.push_back(n);
-    return true;
-  });
+  const Node root = tree_.root();
+  if (root.null()) return;
+  const SyntaxTable& table = *root.table();
+  const std::vector<Collect>& collect = collect_table(tree_.language());
+  // The rows are the tree in pre-order, so a loop over them is the walk.
+  std::vector<uint32_t> per_symbol;
+  for (uint32_t i = 0; i < table.size(); ++i) {
+    const SyntaxTable::Row& r = table.row(i);
+    if (!(r.flags & SyntaxTable::kNamed)) continue;
+    if (r.symbol >= per_symbol.size()) per_symbol.resize(r.symbol + 1u, 0);
+    ++per_symbol[r.symbol];
+  }
+  by_symbol_.resize(per_symbol.size());
+  for (std::size_t s = 0; s < per_symbol.size(); ++s) by_symbol_[s].reserve(per_symbol[s]);
+  for (uint32_t i = 0; i < table.size(); ++i) {
+    const SyntaxTable::Row& r = table.row(i);
+    if (!(r.flags & SyntaxTable::kNamed)) continue;
+    Node n(&table, i);
+    by_symbol_[r.symbol].push_back(n);
+    switch (r.symbol < collect.size() ? collect[r.symbol] : Collect::None) {
+      case Collect::Declarator:
+        declarators.push_back(n);
+        break;
+      case Collect::Function:
+        functions.push_back(n);
+        break;
+      case Collect::Class:
+        classes.push_back(n);
+        break;
+      case Collect::Import:
+        imports.push_back(n);
+        break;
+      case Collect::Export:
+        exports.push_back(n);
+        break;
+      case Collect::Assignment:
+        assignments.push_back(n);
+        break;
+      case Collect::None:
+        break;
+    }
+  }
 
   // Exports first: functions and classes need to know whether they are exported.
   for (const Node& e : exports) {
@@ -314,6 +368,9 @@ void FileModel::index() {
   }
 
   for (const Node& f : functions) index_function(f);
+  function_by_row_.assign(table.size(), 0);
+  for (std::size_t i = 0; i < functions_.size(); ++i)
+    function_by_row_[functions_[i].node.index()] = static_cast<uint32_t>(i + 1);
 
   for (const Node& c : classes) {
     ClassInfo info;
@@ -578,13 +635,27 @@ const Function* FileModel::function(std::string_view name) const {
 }
 
 const Function* FileModel::enclosing_function(const Node& n) const {
-  const Function* best = nullptr;
-  for (const auto& f : functions_)
-    if (f.node.contains(n) && !(f.node == n) && (!best || best->node.contains(f.node))) best = &f;
-  return best;
+  // the nearest ancestor that is a function node
+  if (n.null() || n.table() != tree_.root().table()) return nullptr;
+  for (Node p = n.parent(); !p.null(); p = p.parent())
+    if (uint32_t f = function_by_row_[p.index()]) return &functions_[f - 1];
+  return nullptr;
 }
 
 const Function* FileModel::callee_function(const Node& call) const {
+  if (call.null() || call.table() != tree_.root().table()) return nullptr;
+  if (callee_known_.empty()) {
+    callee_known_.assign(function_by_row_.size(), 0);
+    callee_memo_.assign(function_by_row_.size(), nullptr);
+  }
+  if (!callee_known_[call.index()]) {
+    callee_memo_[call.index()] = compute_callee_function(call);
+    callee_known_[call.index()] = 1;
+  }
+  return callee_memo_[call.index()];
+}
+
+const Function* FileModel::compute_callee_function(const Node& call) const {
   Node callee = strip(call.field("function"));
   if (callee.is("member_expression")) {
     Node obj = strip(callee.field("object"));
@@ -628,6 +699,9 @@ const Function* FileModel::function_at(const Node& expr) const {
 }
 
 Region FileModel::region(const Function& fn, bool with_helpers) const {
+  auto& memo = region_memo_[with_helpers ? 1 : 0];
+  auto it = memo.find(&fn);
+  if (it != memo.end()) return it->second;
   Region r;
   r.function = &fn;
   Node main = fn.body.null() ? fn.node : fn.body;
@@ -638,11 +712,12 @@ Region FileModel::region(const Function& fn, bool with_helpers) const {
     if (!helper || helper == &fn || helper->body.null()) continue;
     if (!r.contains(helper->body) && !helper->body.contains(main)) r.parts.push_back(helper->body);
   }
+  memo.emplace(&fn, r);
   return r;
 }
 
 const Binding* FileModel::resolve(std::string_view name, uint32_t at_byte) const {
-  auto it = bindings_by_name_.find(std::string(name));
+  auto it = bindings_by_name_.find(name);
   if (it == bindings_by_name_.end()) return nullptr;
   const Binding* best = nullptr;
   for (std::size_t i : it->second) {
@@ -670,7 +745,7 @@ const Binding* FileModel::resolve(const Node& identifier) const {
 const Binding* FileModel::import_of(std::string_view local_name) const {
   const Binding* b = resolve(local_name, 0);
   if (b && !b->import_source.empty()) return b;
-  auto it = bindings_by_name_.find(std::string(local_name));
+  auto it = bindings_by_name_.find(local_name);
   if (it == bindings_by_name_.end()) return nullptr;
   for (std::size_t i : it->second)
     if (!bindings_[i].import_source.empty()) return &bindings_[i];

@@ -77,7 +77,9 @@ static bool emit(const TSLanguage* language, v15_syntax_rows* out, Subtree node,
   if (!r) return false;
   TSSymbol symbol = alias ? alias : ts_subtree_symbol(node);
   bool named = alias ? ts_language_symbol_metadata(language, alias).named : ts_subtree_named(node);
-  TSSymbol public_symbol = ts_language_public_symbol(language, symbol);
+  /* ts_language_public_symbol, without the call */
+  TSSymbol public_symbol =
+      symbol == ts_builtin_sym_error ? symbol : language->public_symbol_map[symbol];
   Length end = length_add(start, ts_subtree_size(node));
   r->parent = parent;
   r->end = out->size; /* a leaf's; a parent's is set when its frame closes */
@@ -105,6 +107,14 @@ bool v15_flatten(const TSTree* tree, v15_syntax_rows* out) {
   const TSLanguage* language = tree->language;
   Subtree root = tree->root;
   Frames stack = {NULL, 0, 0};
+  /* every visible node becomes a row: reserve them all at once */
+  uint32_t rows = ts_subtree_visible_descendant_count(root) + 1;
+  if (out->capacity < rows) {
+    v15_syntax_row* d = realloc(out->rows, rows * sizeof(v15_syntax_row));
+    if (!d) return false;
+    out->rows = d;
+    out->capacity = rows;
+  }
   bool ok = emit(language, out, root, 0, ts_subtree_padding(root), V15_ROW_NONE, 0);
   if (ok && ts_subtree_child_count(root) > 0)
     ok = frames_push(&stack, frame_for(language, root, ts_subtree_padding(root), 0, 0, true));

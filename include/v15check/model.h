@@ -260,6 +260,7 @@ class FileModel {
   void index_function(const Node& n);
   std::optional<Constant> fold_depth(const Node& expr, int depth) const;
   Origin trace_depth(const Node& expr, int depth) const;
+  const Function* compute_callee_function(const Node& call) const;
   void compute_routes() const;
 
   const SourceFile& source_;
@@ -269,8 +270,18 @@ class FileModel {
   std::vector<Function> functions_;
   std::vector<ClassInfo> classes_;
   std::vector<Binding> bindings_;
-  std::unordered_map<std::string, std::vector<std::size_t>> bindings_by_name_;
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::vector<std::size_t>, NameHash, std::equal_to<>>
+      bindings_by_name_;
   std::vector<std::string> exported_names_;
+  std::vector<uint32_t> function_by_row_;  // row → 1 + index into functions_, 0 for none
+  // Memos of questions the checks ask again and again about the same nodes.
+  mutable std::vector<const Function*> callee_memo_;
+  mutable std::vector<uint8_t> callee_known_;
+  mutable std::unordered_map<const Function*, Region> region_memo_[2];
   mutable std::optional<std::vector<Route>> routes_;
 };
 
