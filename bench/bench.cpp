@@ -88,6 +88,17 @@ void BM_ParseOnly(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(bytes));
 }
 
+// The front half alone: read, parse, flatten and index every file (no checks, no report).
+void BM_ParseAndModel(benchmark::State& state) {
+  auto files = state.range(0) == 1 ? load_fixture() : scaled(static_cast<int>(state.range(0)));
+  v15::Config config;
+  for (auto _ : state) {
+    v15::MemoryReader reader(files, "bench");
+    v15::Project project(v15::load_sources(reader, config.paths), config);
+    benchmark::DoNotOptimize(project.file(v15::Role::Worker));
+  }
+}
+
 void BM_FullPipeline(benchmark::State& state) {
   auto files = state.range(0) == 1 ? load_fixture() : scaled(static_cast<int>(state.range(0)));
   const v15::Registry registry = v15::default_registry();
@@ -109,6 +120,7 @@ void BM_FullPipeline(benchmark::State& state) {
 }
 
 BENCHMARK(BM_ParseOnly)->Arg(1)->Arg(8)->Arg(64)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ParseAndModel)->Arg(1)->Arg(8)->Arg(64)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FullPipeline)->Arg(1)->Arg(8)->Arg(64)->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -1030,7 +1030,12 @@ std::optional<std::string> FileModel::pattern(const Node& expr) const {
 
 // -- value flow -----------------------------------------------------------------------------------
 
-Origin FileModel::trace(const Node& expr) const { return trace_depth(expr, 0); }
+Origin FileModel::trace(const Node& expr) const {
+  if (expr.null() || expr.table() != tree_.root().table()) return trace_depth(expr, 0);
+  auto it = trace_memo_.find(expr.index());
+  if (it == trace_memo_.end()) it = trace_memo_.emplace(expr.index(), trace_depth(expr, 0)).first;
+  return it->second;
+}
 
 Origin FileModel::trace_depth(const Node& expr, int depth) const {
   Node e = strip_await(expr);

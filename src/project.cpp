@@ -21,6 +21,7 @@ Project::Project(SourceSet sources, Config config)
       parse_failures_[role] = fmt::format("{}: the parser gave up on this file", f.path);
       continue;
     }
+    tree.release_syntax_tree();  // the flat table has it all; the next parse reuses the memory
     files_[role] = std::make_unique<FileModel>(f, std::move(tree));
   }
   const SourceFile& d = sources_.get(Role::Dockerfile);

@@ -326,8 +326,15 @@ std::vector<QueryCapture> QueryCursor::captures(const Query& query, const Node& 
   std::vector<QueryCapture> out;
   if (!query.valid() || node.null()) return out;
   const SyntaxTable& table = *node.table();
+  Tree reparsed;  // when the table's owner has released tree-sitter's tree
+  const TSTree* tree = table.tree();
+  if (!tree) {
+    reparsed = Parser().parse(table.source(), table.language());
+    tree = reparsed.raw();
+    if (!tree) return out;
+  }
   ts_query_cursor_set_byte_range(cursor_.get(), node.start_byte(), node.end_byte());
-  ts_query_cursor_exec(cursor_.get(), query.raw(), ts_tree_root_node(table.tree()));
+  ts_query_cursor_exec(cursor_.get(), query.raw(), ts_tree_root_node(tree));
   TSQueryMatch match;
   uint32_t index = 0;
   while (ts_query_cursor_next_capture(cursor_.get(), &match, &index)) {

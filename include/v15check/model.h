@@ -282,6 +282,7 @@ class FileModel {
   mutable std::vector<const Function*> callee_memo_;
   mutable std::vector<uint8_t> callee_known_;
   mutable std::unordered_map<const Function*, Region> region_memo_[2];
+  mutable std::unordered_map<uint32_t, Origin> trace_memo_;  // by row of the traced expression
   mutable std::optional<std::vector<Route>> routes_;
 };
 

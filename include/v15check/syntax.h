@@ -100,7 +100,9 @@ class SyntaxTable {
   std::string_view source() const { return source_; }
   Language language() const { return language_; }
   const TSLanguage* grammar() const { return grammar_; }
+  // tree-sitter's tree, while its owner keeps it (see Tree::release_syntax_tree), else null.
   const TSTree* tree() const { return tree_; }
+  void detach_tree() { tree_ = nullptr; }
   // The row of a tree-sitter node of this tree (for query captures), or kNone.
   uint32_t find(const TSNode& node) const;
 
@@ -166,9 +168,16 @@ class Tree {
         table_(tree ? std::make_unique<SyntaxTable>(tree, source, language) : nullptr),
         source_(source),
         language_(language) {}
-  bool valid() const { return tree_ != nullptr; }
+  bool valid() const { return table_ != nullptr; }
   Node root() const { return table_ ? Node(table_.get(), 0) : Node{}; }
+  // tree-sitter's tree: null after release_syntax_tree().
   const TSTree* raw() const { return tree_.get(); }
+  // Frees tree-sitter's own tree once the flat table holds what the model reads, so the next
+  // parse reuses its memory; queries then run on a fresh parse of the same source.
+  void release_syntax_tree() {
+    if (table_) table_->detach_tree();
+    tree_.reset();
+  }
   std::string_view source() const { return source_; }
   Language language() const { return language_; }
 
