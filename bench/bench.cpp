@@ -61,6 +61,12 @@ std::map<std::string, std::string> scaled(int factor) {
               "  }\n  return out.join('');\n}\n";
       filler = js;
     }
+    if (role == v15::Role::Agent) {
+      // the image embeds the agent in a heredoc: keep it in sync, as a real change would
+      std::string& docker = files[config.path(v15::Role::Dockerfile)];
+      std::size_t at = docker.find(text);
+      if (at != std::string::npos) docker.insert(at + text.size(), filler);
+    }
     text += filler;
   }
   return files;
