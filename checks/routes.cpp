@@ -164,10 +164,25 @@ struct UserSource {
   std::string description;
 };
 
-UserSource user_source(const FileModel& m, const Node& value) {
+UserSource user_source(const FileModel& m, const Region& region, const Node& value, int depth = 0) {
   UserSource out;
   for (const Origin& o : m.trace_all(value)) {
     Node e = FileModel::strip_await(o.expr);
+    // a helper's parameter (`handleV15Chat(request, env, user)`): what the route passes for it
+    if (o.binding && o.binding->kind == BindingKind::Param && o.binding->path.empty() &&
+        depth < 4) {
+      for (const Node& arg : argument_values(m, region, o.expr)) {
+        UserSource passed = user_source(m, region, arg, depth + 1);
+        if (passed.authenticated) {
+          const Function* helper = m.enclosing_function(o.binding->name_node);
+          passed.description += fmt::format(
+              ", via the parameter {} of {}() (call at line {})", o.binding->name,
+              helper && !helper->name.empty() ? helper->name : std::string("a helper"), arg.line());
+          return passed;
+        }
+        if (out.description.empty()) out.description = passed.description;
+      }
+    }
     // Hono: c.get('user') / c.var.user, set by an auth middleware
     if (e.is("call_expression") && FileModel::callee_name(e) == "get") {
       auto args = FileModel::arguments(e);
@@ -235,7 +250,7 @@ Outcome chat_forwards_user(const CheckContext& ctx) {
           m->location(body),
           fmt::format("the body forwarded to the DO has no userId: {}", snippet(body)));
     Node value = user_pair.is("pair") ? user_pair.field("value") : user_pair;
-    UserSource src = user_source(*m, value);
+    UserSource src = user_source(*m, region, value);
     if (!src.authenticated)
       return Outcome::fail(m->location(user_pair),
                            fmt::format("userId comes from {}", src.description));
