@@ -474,12 +474,14 @@ Outcome stream_cleanup(const CheckContext& ctx) {
                          "finished executions stay registered");
   const StreamCall* wrong_key = nullptr;
   const StreamCall* outside = nullptr;
+  Node outside_site;  // for a delete in a helper: the method's call of that helper
   for (std::size_t i = 0; i < s->deletes.size(); ++i) {
     const StreamCall& d = s->deletes[i];
     bool in_finally = d.context.in_finally() || in_continuation(m, d.call, "finally");
     // A delete inside a same-file helper (`this.cleanupBridge(id)`) runs where the method calls
     // that helper: it counts when a call of the helper in the method's body sits in finally.
     const Function* helper = m.enclosing_function(d.call);
+    Node site_outside;
     if (!in_finally && helper && helper != scope->function &&
         !scope->function->node.contains(d.call)) {
       for (const Node& site : m.nodes_in("call_expression", scope->function->node)) {
@@ -488,13 +490,20 @@ Outcome stream_cleanup(const CheckContext& ctx) {
           in_finally = true;
           break;
         }
+        // the call that decides: one outside the empty-body branch, if there is one
+        if (site_outside.null() ||
+            (inside(s->empty_body_guard, site_outside) && !inside(s->empty_body_guard, site)))
+          site_outside = site;
       }
     }
     if (in_finally && s->delete_key_matches_lookup[i])
       return Outcome::pass(m.location(d.call), fmt::format("{} at line {} runs in finally",
                                                            snippet(d.call), d.call.line()));
     if (in_finally && !wrong_key) wrong_key = &d;
-    if (!in_finally && !inside(s->empty_body_guard, d.call) && !outside) outside = &d;
+    if (!in_finally && !inside(s->empty_body_guard, d.call) && !outside) {
+      outside = &d;
+      outside_site = site_outside;
+    }
   }
   if (wrong_key)
     return Outcome::fail(m.location(wrong_key->call),
@@ -502,6 +511,23 @@ Outcome stream_cleanup(const CheckContext& ctx) {
                                      "bridge was looked up by (payload.executionId)",
                                      snippet(wrong_key->call), wrong_key->call.line()));
   const StreamCall& d = outside ? *outside : s->deletes.front();
+  if (!outside_site.null()) {
+    // the delete sits in a helper: what matters is where the method calls it
+    ControlContext at = m.context(outside_site);
+    std::string where = inside(s->empty_body_guard, outside_site)
+                            ? "only in the empty-body branch: a streamed body leaves the bridge "
+                              "registered"
+                        : at.in_try() ? "in the try block, not in finally: an exception skips it"
+                        : at.in_catch()
+                            ? "in the catch block, not in finally: a successful stream leaves "
+                              "the bridge registered"
+                            : "not in a finally block: an exception from the read loop skips it";
+    return Outcome::fail(
+        m.location(outside_site),
+        fmt::format("the delete at line {} ({}) runs in a helper whose call at line {} ({}) is {}",
+                    d.call.line(), snippet(d.call), outside_site.line(), snippet(outside_site),
+                    where));
+  }
   std::string where = d.context.in_try() ? "in the try block, not in finally: an exception skips it"
                       : d.context.in_catch() ? "in the catch block, not in finally: a successful "
                                                "stream leaves the bridge registered"

@@ -92,6 +92,22 @@ TEST_P(Mutant, FailsExactlyItsIds) {
     if (registered.count(id)) expected.insert(id);
   if (expected.empty()) GTEST_SKIP() << "none of " << join(m.fail) << " is registered yet";
   EXPECT_EQ(join(r.failed), join(expected)) << m.description << "\n" << r.report;
+  for (const Result& res : r.results) {
+    auto f = m.found.find(res.check->id);
+    if (f != m.found.end()) {
+      EXPECT_NE(res.outcome.found.find(f->second), std::string::npos)
+          << res.check->id << " says: " << res.outcome.found;
+    }
+    auto a = m.at.find(res.check->id);
+    if (a != m.at.end()) {
+      EXPECT_EQ(res.outcome.location.path + ":" + std::to_string(res.outcome.location.line),
+                a->second)
+          << res.check->id;
+    }
+  }
+  for (const auto& pins : {m.found, m.at})
+    for (const auto& [id, _] : pins)
+      EXPECT_TRUE(m.fail.count(id)) << id << " is pinned, not failed";
 }
 
 INSTANTIATE_TEST_SUITE_P(Catalogue, Mutant, ::testing::ValuesIn(catalogue().mutants),

@@ -43,6 +43,10 @@ std::vector<Case> load_cases(const nlohmann::json& arr) {
     }
     if (j.contains("fail"))
       for (const auto& id : j["fail"]) c.fail.insert(id.get<std::string>());
+    for (const char* key : {"found", "at"})
+      if (j.contains(key))
+        for (const auto& [id, text] : j[key].items())
+          (std::string(key) == "found" ? c.found : c.at)[id] = text.get<std::string>();
     out.push_back(std::move(c));
   }
   return out;

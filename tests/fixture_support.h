@@ -34,6 +34,9 @@ struct Case {
   std::string description;
   std::vector<Edit> edits;
   std::set<std::string> fail;  // empty for variants
+  // Optional pins on what a failing check reports: id → a piece of its Found text, and
+  // id → the `path:line` it points at.
+  std::map<std::string, std::string> found, at;
 };
 
 inline void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
