@@ -508,10 +508,10 @@ void write_sarif(std::ostream& out, const std::vector<Result>& results, const Re
          {{"name", "v15check"},
           {"version", o.tool_version},
           {"semanticVersion", o.tool_version},
-          {"informationUri", o.information_uri},
           {"rules", std::move(rules)}}}}},
       {"invocations", json::array({std::move(invocation)})},
   };
+  if (!o.information_uri.empty()) run["tool"]["driver"]["informationUri"] = o.information_uri;
   if (!o.root_uri.empty()) run["originalUriBaseIds"] = {{"%SRCROOT%", {{"uri", o.root_uri}}}};
   run["results"] = std::move(sarif_results);
   run["columnKind"] = "utf16CodeUnits";

@@ -11,8 +11,10 @@
 #include "v15check/check.h"
 #include "v15check/suppress.h"
 
+// SARIF's tool.driver.informationUri: where the project lives. Left out of the report unless a
+// build sets it (-DV15CHECK_INFORMATION_URI=\"https://…\"); the tool invents no address.
 #ifndef V15CHECK_INFORMATION_URI
-#define V15CHECK_INFORMATION_URI "https://github.com/v15check/v15check"
+#define V15CHECK_INFORMATION_URI ""
 #endif
 
 namespace v15 {
