@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdlib>
 
@@ -263,6 +264,7 @@ namespace {
 // What the one walk collects a named node for, by grammar symbol: a table per grammar built
 // from the symbol names once, so the walk compares no strings.
 enum class Collect : uint8_t { None, Declarator, Function, Class, Import, Export, Assignment };
+static_assert(static_cast<int>(Collect::Assignment) == 6);
 
 const std::vector<Collect>& collect_table(Language language) {
   auto build = [](Language l) {
@@ -292,7 +294,7 @@ const std::vector<Collect>& collect_table(Language language) {
 }  // namespace
 
 void FileModel::index() {
-  std::vector<Node> declarators, functions, classes, imports, exports, assignments, params;
+  std::array<std::vector<Node>, 7> collected;  // by Collect
   const Node root = tree_.root();
   if (root.null()) return;
   const SyntaxTable& table = *root.table();
@@ -312,29 +314,15 @@ void FileModel::index() {
     if (!(r.flags & SyntaxTable::kNamed)) continue;
     Node n(&table, i);
     by_symbol_[r.symbol].push_back(n);
-    switch (r.symbol < collect.size() ? collect[r.symbol] : Collect::None) {
-      case Collect::Declarator:
-        declarators.push_back(n);
-        break;
-      case Collect::Function:
-        functions.push_back(n);
-        break;
-      case Collect::Class:
-        classes.push_back(n);
-        break;
-      case Collect::Import:
-        imports.push_back(n);
-        break;
-      case Collect::Export:
-        exports.push_back(n);
-        break;
-      case Collect::Assignment:
-        assignments.push_back(n);
-        break;
-      case Collect::None:
-        break;
-    }
+    Collect c = r.symbol < collect.size() ? collect[r.symbol] : Collect::None;
+    if (c != Collect::None) collected[static_cast<std::size_t>(c)].push_back(n);
   }
+  auto& declarators = collected[static_cast<std::size_t>(Collect::Declarator)];
+  auto& functions = collected[static_cast<std::size_t>(Collect::Function)];
+  auto& classes = collected[static_cast<std::size_t>(Collect::Class)];
+  auto& imports = collected[static_cast<std::size_t>(Collect::Import)];
+  auto& exports = collected[static_cast<std::size_t>(Collect::Export)];
+  auto& assignments = collected[static_cast<std::size_t>(Collect::Assignment)];
 
   // Exports first: functions and classes need to know whether they are exported.
   for (const Node& e : exports) {

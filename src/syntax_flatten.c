@@ -33,26 +33,27 @@ typedef struct {
   uint32_t size, capacity;
 } Frames;
 
+/* Grows an array to hold at least `need` elements (doubling); false when memory runs out. */
+static bool reserve(void** data, uint32_t* capacity, uint32_t need, size_t element) {
+  if (need <= *capacity) return true;
+  uint32_t cap = *capacity ? *capacity : 64;
+  while (cap < need) cap *= 2;
+  void* d = realloc(*data, (size_t)cap * element);
+  if (!d) return false;
+  *data = d;
+  *capacity = cap;
+  return true;
+}
+
 static bool frames_push(Frames* s, Frame f) {
-  if (s->size == s->capacity) {
-    uint32_t cap = s->capacity ? s->capacity * 2 : 64;
-    Frame* d = realloc(s->data, cap * sizeof(Frame));
-    if (!d) return false;
-    s->data = d;
-    s->capacity = cap;
-  }
+  if (!reserve((void**)&s->data, &s->capacity, s->size + 1, sizeof(Frame))) return false;
   s->data[s->size++] = f;
   return true;
 }
 
 static v15_syntax_row* rows_push(v15_syntax_rows* out) {
-  if (out->size == out->capacity) {
-    uint32_t cap = out->capacity ? out->capacity * 2 : 1024;
-    v15_syntax_row* d = realloc(out->rows, cap * sizeof(v15_syntax_row));
-    if (!d) return NULL;
-    out->rows = d;
-    out->capacity = cap;
-  }
+  if (!reserve((void**)&out->rows, &out->capacity, out->size + 1, sizeof(v15_syntax_row)))
+    return NULL;
   return &out->rows[out->size++];
 }
 
@@ -108,13 +109,9 @@ bool v15_flatten(const TSTree* tree, v15_syntax_rows* out) {
   Subtree root = tree->root;
   Frames stack = {NULL, 0, 0};
   /* every visible node becomes a row: reserve them all at once */
-  uint32_t rows = ts_subtree_visible_descendant_count(root) + 1;
-  if (out->capacity < rows) {
-    v15_syntax_row* d = realloc(out->rows, rows * sizeof(v15_syntax_row));
-    if (!d) return false;
-    out->rows = d;
-    out->capacity = rows;
-  }
+  if (!reserve((void**)&out->rows, &out->capacity, ts_subtree_visible_descendant_count(root) + 1,
+               sizeof(v15_syntax_row)))
+    return false;
   bool ok = emit(language, out, root, 0, ts_subtree_padding(root), V15_ROW_NONE, 0);
   if (ok && ts_subtree_child_count(root) > 0)
     ok = frames_push(&stack, frame_for(language, root, ts_subtree_padding(root), 0, 0, true));
