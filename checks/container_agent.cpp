@@ -624,23 +624,42 @@ Outcome agent_close_stream(const CheckContext& ctx) {
                                      "{}), so the Worker never sees the end of the body{}",
                                      api_name(*r), r->location.line, want, ctx.parse_note(*m)));
   Node early, early_work, error_only;
-  for (const Node& c : closes) {
+  std::optional<Outcome> after_work;
+  // A close with no work before it in its own function may sit in a helper
+  // (`function finalizeCallback() { req.end(); }`): then the helper's call sites decide.
+  std::vector<std::pair<Node, Node>> work_list;  // (site judged, the close it leads to)
+  for (const Node& c : closes) work_list.emplace_back(c, c);
+  for (std::size_t i = 0; i < work_list.size(); ++i) {
+    auto [c, close] = work_list[i];
+    bool via_helper = !(c == close);
     ControlContext cc = m->context(c);
-    std::vector<Evidence> ev = {{m->location(c), "closes the stream"},
+    std::vector<Evidence> ev = {{m->location(close), "closes the stream"},
                                 {r->location, "callback request"}};
+    if (via_helper) ev.push_back({m->location(c), "calls the helper that closes it"});
+    std::string what = via_helper
+                           ? fmt::format("{} (line {}, which calls {} at line {})", code(c, 50),
+                                         c.line(), code(close, 40), close.line())
+                           : fmt::format("{} (line {})", code(c, 50), c.line());
     if (cc.in_finally())
-      return Outcome::pass(m->location(c),
-                           fmt::format("{} (line {}) in a finally block", code(c, 50), c.line()),
-                           ev);
+      return Outcome::pass(m->location(c), fmt::format("{} in a finally block", what), ev);
     if (on_error_path(*m, c)) {
       if (error_only.null()) error_only = c;
       continue;
     }
     if (in_completion_callback(*m, c))
-      return Outcome::pass(
-          m->location(c),
-          fmt::format("{} (line {}) in a completion callback", code(c, 50), c.line()), ev);
+      return Outcome::pass(m->location(c), fmt::format("{} in a completion callback", what), ev);
     WorkAround work = work_around(*m, *r, c);
+    if (work.before.null() && work.after.null() && work_list.size() < 64) {
+      if (const Function* helper = m->enclosing_function(c)) {
+        bool called = false;
+        for (const Node& site : m->nodes("call_expression"))
+          if (m->callee_function(site) == helper && !helper->node.contains(site)) {
+            work_list.emplace_back(site, close);
+            called = true;
+          }
+        if (called) continue;
+      }
+    }
     if (work.before.null() || !work.after.null()) {
       if (early.null()) {
         early = c;
@@ -648,11 +667,13 @@ Outcome agent_close_stream(const CheckContext& ctx) {
       }
       continue;
     }
-    return Outcome::pass(m->location(c),
-                         fmt::format("{} (line {}) after the agent's work (line {})", code(c, 50),
-                                     c.line(), work.before.line()),
-                         ev);
+    // a close after the work passes, unless a finally or completion callback says it better
+    if (!after_work)
+      after_work = Outcome::pass(
+          m->location(c),
+          fmt::format("{} after the agent's work (line {})", what, work.before.line()), ev);
   }
+  if (after_work) return *after_work;
   if (!early.null() && !early_work.null())
     return Outcome::fail(
         m->location(early),

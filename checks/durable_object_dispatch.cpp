@@ -284,14 +284,17 @@ struct OAuthToken {
 };
 
 // A traced origin read through the shapes a record read takes on its way to a field:
-// `record ?? {}` / `record || {}` (the empty default adds no fields), JSON.parse of the KV text.
+// `record ?? {}` / `record || {}` (the empty default adds no fields), `token || ''` /
+// `token ?? ''` (an empty default is as falsy as a missing value), JSON.parse of the KV text.
 Origin normalise(const FileModel& m, Origin o) {
   for (int i = 0; i < 4; ++i) {
     Node e = FileModel::strip_await(o.expr);
     if (!e.is("binary_expression")) break;
     std::string_view op = e.field("operator").kind();
     Node right = FileModel::strip(e.field("right"));
-    if ((op != "??" && op != "||") || !right.is("object") || right.named_child_count() != 0) break;
+    bool empty_object = right.is("object") && right.named_child_count() == 0;
+    bool empty_string = o.path.empty() && m.fold_string(right) == std::string();
+    if ((op != "??" && op != "||") || !(empty_object || empty_string)) break;
     Origin inner = m.trace(e.field("left"));
     inner.path.insert(inner.path.end(), o.path.begin(), o.path.end());
     o = inner;

@@ -663,6 +663,9 @@ const Function* FileModel::compute_callee_function(const Node& call) const {
   if (callee.is("identifier")) {
     const Binding* b = resolve(callee);
     if (b && b->kind == BindingKind::Import) return nullptr;
+    // the function the name is bound to where it is called (a nested helper too), else the
+    // module-level function of that name
+    if (const Function* f = function_at(callee)) return f;
     return function(callee.text());
   }
   return nullptr;
@@ -1049,21 +1052,53 @@ Origin FileModel::trace_depth(const Node& expr, int depth) const {
     Origin inner = trace_depth(value, depth + 1);
     inner.path.insert(inner.path.end(), b->path.begin(), b->path.end());
     if (!inner.binding) inner.binding = b;
-    return inner;
+    return into_elements(std::move(inner), depth);
   }
   if (e.is("member_expression")) {
     Node prop = e.field("property");
     Origin inner = trace_depth(e.field("object"), depth + 1);
     inner.path.emplace_back(prop.text());
-    return inner;
+    return into_elements(std::move(inner), depth);
   }
   if (e.is("subscript_expression")) {
     auto key = fold(e.field("index"));
     if (key) {
       Origin inner = trace_depth(e.field("object"), depth + 1);
       inner.path.push_back(key->is_string() ? key->string() : number_to_js_string(key->number()));
-      return inner;
+      return into_elements(std::move(inner), depth);
     }
+  }
+  return o;
+}
+
+Origin FileModel::into_elements(Origin o, int depth) const {
+  // `const [a, b] = await Promise.all([x, y])` and `[x, y][1]`: an index into an array literal
+  // (or the awaited Promise.all of one) is that element, as awaited.
+  while (!o.path.empty() && depth <= kMaxTraceDepth) {
+    Node arr = strip_await(o.expr);
+    if (arr.is("call_expression") && callee_name(arr) == "all" &&
+        last_name(callee_object(arr)) == "Promise") {
+      auto args = arguments(arr);
+      arr = args.size() == 1 ? strip(args[0]) : Node{};
+    }
+    if (!arr.is("array")) break;
+    const std::string& key = o.path.front();
+    if (key.empty() || key.size() > 6 ||
+        !std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      break;
+    std::size_t index = std::stoul(key);
+    std::vector<Node> elements;
+    bool spread = false;
+    for (const Node& c : arr.named_children()) {
+      if (c.is("comment")) continue;
+      spread = spread || c.is("spread_element");
+      elements.push_back(c);
+    }
+    if (spread || index >= elements.size()) break;  // a spread shifts the positions
+    Origin inner = trace_depth(elements[index], ++depth);
+    inner.path.insert(inner.path.end(), o.path.begin() + 1, o.path.end());
+    if (!inner.binding) inner.binding = o.binding;
+    o = std::move(inner);
   }
   return o;
 }

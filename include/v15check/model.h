@@ -260,6 +260,7 @@ class FileModel {
   void index_function(const Node& n);
   std::optional<Constant> fold_depth(const Node& expr, int depth) const;
   Origin trace_depth(const Node& expr, int depth) const;
+  Origin into_elements(Origin o, int depth) const;
   const Function* compute_callee_function(const Node& call) const;
   void compute_routes() const;
 
