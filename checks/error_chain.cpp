@@ -957,18 +957,6 @@ Outcome session_not_found(const CheckContext& ctx) {
 
 // The HTTP status a response expression produces, also through same-file helpers that return
 // another helper's response (`unauthorized()` → `jsonResponse(…, 401)`).
-std::optional<int> status_of(const FileModel& m, const Node& expr, int depth = 0) {
-  if (auto s = m.response_status(expr)) return s;
-  Node e = FileModel::strip_await(expr);
-  const Function* f = e.is("call_expression") ? m.callee_function(e) : nullptr;
-  if (!f || f->body.null() || depth >= kMaxHops) return std::nullopt;
-  if (!f->body.is("statement_block")) return status_of(m, f->body, depth + 1);
-  for (const Node& ret : m.nodes_in("return_statement", f->body))
-    if (m.enclosing_function(ret) == f)
-      if (auto s = status_of(m, ret.named_child(0), depth + 1)) return s;
-  return std::nullopt;
-}
-
 bool is_verify_call(const FileModel& m, const Node& call) {
   if (FileModel::callee_name(call) == "verifyExecutionToken") return true;
   Node callee = FileModel::strip(call.field("function"));
@@ -1011,7 +999,7 @@ std::optional<std::string> worker_side(const CheckContext& ctx, Outcome& failure
     for (const Node& stmt : m->nodes_in("if_statement", region)) {
       if (!tests_missing(stmt.field("condition"), from_verify)) continue;
       for (const Node& ret : m->nodes_in("return_statement", stmt.field("consequence"))) {
-        auto s = status_of(*m, ret.named_child(0));
+        auto s = m->response_status(ret.named_child(0));
         if (s && *s == 401)
           return fmt::format("the Worker verifies at {}:{} and returns 401 at line {}", m->path(),
                              verify.line(), ret.line());
@@ -1028,7 +1016,7 @@ std::optional<std::string> worker_side(const CheckContext& ctx, Outcome& failure
     Node t = catching_try(*m, verify);
     if (!t.null())
       for (const Node& ret : m->nodes_in("return_statement", t.field("handler")))
-        if (status_of(*m, ret.named_child(0)) == 401)
+        if (m->response_status(ret.named_child(0)) == 401)
           return fmt::format("the Worker verifies at {}:{}; its catch returns 401 at line {}",
                              m->path(), verify.line(), ret.line());
     failure = Outcome::fail(m->location(verify),

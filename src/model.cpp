@@ -1375,6 +1375,10 @@ const Route* FileModel::route(std::string_view method, std::string_view path) co
 }
 
 std::optional<int> FileModel::response_status(const Node& expr) const {
+  return response_status_depth(expr, 0);
+}
+
+std::optional<int> FileModel::response_status_depth(const Node& expr, int depth) const {
   Node e = strip_await(expr);
   if (e.is("identifier")) {
     Origin o = trace(e);
@@ -1415,18 +1419,18 @@ std::optional<int> FileModel::response_status(const Node& expr) const {
       if (auto v = fold_number(a); v && *v >= 100 && *v <= 599) return static_cast<int>(*v);
       if (auto s = status_from_init(a)) return s;
     }
-    // a same-file helper that returns a Response with a fixed status
-    if (const Function* f = callee_function(e)) {
-      if (f->body.is("statement_block")) {
-        for (const Node& ret : nodes_in("return_statement", f->body)) {
-          if (enclosing_function(ret) != f) continue;
-          Node v = ret.named_child(0);
-          if (!v.null() && !strip_await(v).is("call_expression"))
-            if (auto s = response_status(v)) return s;
-        }
-      } else if (!f->body.null() && !strip_await(f->body).is("call_expression")) {
-        return response_status(f->body);
+    // a same-file helper that returns a Response with a fixed status, also through further
+    // helpers (`unauthorized()` returning `json({…}, 401)`), a few calls deep
+    const Function* f = depth < kMaxHelperDepth ? callee_function(e) : nullptr;
+    if (f && f->body.is("statement_block")) {
+      for (const Node& ret : nodes_in("return_statement", f->body)) {
+        if (enclosing_function(ret) != f) continue;
+        Node v = ret.named_child(0);
+        if (!v.null())
+          if (auto s = response_status_depth(v, depth + 1)) return s;
       }
+    } else if (f && !f->body.null()) {
+      if (auto s = response_status_depth(f->body, depth + 1)) return s;
     }
     if (name == "json" || name == "text" || name == "html" || name == "body") return 200;
   }

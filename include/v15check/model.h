@@ -261,6 +261,8 @@ class FileModel {
   std::optional<Constant> fold_depth(const Node& expr, int depth) const;
   Origin trace_depth(const Node& expr, int depth) const;
   Origin into_elements(Origin o, int depth) const;
+  std::optional<int> response_status_depth(const Node& expr, int depth) const;
+  static constexpr int kMaxHelperDepth = 4;
   const Function* compute_callee_function(const Node& call) const;
   void compute_routes() const;
 
