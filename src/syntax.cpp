@@ -1,5 +1,6 @@
 #include "v15check/syntax.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <new>
@@ -152,24 +153,30 @@ SyntaxTable::SyntaxTable(const TSTree* tree, std::string_view source, Language l
   size_ = flat.size;
   Row* rows = flat.rows;
 
-  // Children lists: each parent's slots are reserved by its counts, then filled in pre-order,
+  // Children lists: each parent's slots are reserved by its count, then filled in pre-order,
   // which is document order among siblings.
-  uint32_t all = 0, named = 0;
+  uint32_t all = 0;
   for (uint32_t i = 0; i < size_; ++i) {
     Row& r = rows[i];
     r.first_child = all;
-    r.first_named = named;
     all += r.child_count;
-    named += r.named_count;
-    r.child_count = r.named_count = 0;
+    r.child_count = 0;
   }
   children_.resize(all);
-  named_.resize(named);
   for (uint32_t i = 1; i < size_; ++i) {
     Row& p = rows[rows[i].parent];
     children_[p.first_child + p.child_count++] = i;
-    if (rows[i].flags & kNamed) named_[p.first_named + p.named_count++] = i;
   }
+
+  line_starts_.push_back(0);
+  for (const char *at = source_.data(), *end = at + source_.size();
+       (at = static_cast<const char*>(std::memchr(at, '\n', static_cast<std::size_t>(end - at))));)
+    line_starts_.push_back(static_cast<uint32_t>(++at - source_.data()));
+}
+
+uint32_t SyntaxTable::line_of(uint32_t byte) const {
+  auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), byte);
+  return static_cast<uint32_t>(it - line_starts_.begin()) - 1;
 }
 
 std::string_view SyntaxTable::kind_outside_names(TSSymbol s) {
@@ -222,14 +229,23 @@ Node Node::child(uint32_t i) const {
 }
 Node Node::named_child(uint32_t i) const {
   if (null() || i >= table_->row(index_).named_count) return {};
-  return Node(table_, table_->named_child(index_, i));
+  const SyntaxTable::Row& r = table_->row(index_);
+  for (uint32_t k = 0; k < r.child_count; ++k) {
+    uint32_t c = table_->child(index_, k);
+    if ((table_->row(c).flags & SyntaxTable::kNamed) && i-- == 0) return Node(table_, c);
+  }
+  return {};
 }
 
 std::vector<Node> Node::named_children() const {
   std::vector<Node> out;
-  uint32_t n = named_child_count();
-  out.reserve(n);
-  for (uint32_t k = 0; k < n; ++k) out.emplace_back(table_, table_->named_child(index_, k));
+  if (null()) return out;
+  const SyntaxTable::Row& r = table_->row(index_);
+  out.reserve(r.named_count);
+  for (uint32_t k = 0; k < r.child_count; ++k) {
+    uint32_t c = table_->child(index_, k);
+    if (table_->row(c).flags & SyntaxTable::kNamed) out.emplace_back(table_, c);
+  }
   return out;
 }
 
@@ -267,10 +283,16 @@ std::string_view Node::text() const {
   return src.substr(b, e - b);
 }
 
-int Node::line() const { return null() ? 0 : static_cast<int>(table_->row(index_).row) + 1; }
-int Node::column() const { return null() ? 0 : static_cast<int>(table_->row(index_).column) + 1; }
+int Node::line() const {
+  return null() ? 0 : static_cast<int>(table_->line_of(table_->row(index_).start_byte)) + 1;
+}
+int Node::column() const {
+  if (null()) return 0;
+  uint32_t b = table_->row(index_).start_byte;
+  return static_cast<int>(b - table_->line_start(table_->line_of(b))) + 1;
+}
 int Node::end_line() const {
-  return null() ? 0 : static_cast<int>(table_->row(index_).end_row) + 1;
+  return null() ? 0 : static_cast<int>(table_->line_of(table_->row(index_).end_byte)) + 1;
 }
 uintptr_t Node::id() const {
   return null() ? 0 : reinterpret_cast<uintptr_t>(&table_->row(index_));

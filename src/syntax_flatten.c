@@ -84,12 +84,9 @@ static bool emit(const TSLanguage* language, v15_syntax_rows* out, Subtree node,
   Length end = length_add(start, ts_subtree_size(node));
   r->parent = parent;
   r->end = out->size; /* a leaf's; a parent's is set when its frame closes */
-  r->first_child = r->child_count = r->first_named = r->named_count = 0;
+  r->first_child = r->child_count = r->named_count = 0;
   r->start_byte = start.bytes;
   r->end_byte = end.bytes;
-  r->row = start.extent.row;
-  r->column = start.extent.column;
-  r->end_row = end.extent.row;
   r->symbol = public_symbol;
   r->field = field;
   r->flags =

@@ -92,7 +92,9 @@ class SyntaxTable {
   const Row& row(uint32_t i) const { return rows_[i]; }
   std::size_t size() const { return size_; }
   uint32_t child(uint32_t i, uint32_t k) const { return children_[rows_[i].first_child + k]; }
-  uint32_t named_child(uint32_t i, uint32_t k) const { return named_[rows_[i].first_named + k]; }
+  // 0-based line and byte column of a byte offset, as tree-sitter counts them ('\n' ends a line)
+  uint32_t line_of(uint32_t byte) const;
+  uint32_t line_start(uint32_t line) const { return line_starts_[line]; }
   std::string_view kind(uint32_t i) const {
     TSSymbol s = rows_[i].symbol;
     return s < names_->size() ? (*names_)[s] : kind_outside_names(s);
@@ -115,7 +117,8 @@ class SyntaxTable {
   std::unique_ptr<Row, Free> owned_;
   const Row* rows_ = nullptr;
   uint32_t size_ = 0;
-  std::vector<uint32_t> children_, named_;
+  std::vector<uint32_t> children_;
+  std::vector<uint32_t> line_starts_;  // byte offset of each line
   std::string_view source_;
   Language language_;
   const TSLanguage* grammar_;

@@ -21,12 +21,10 @@ typedef struct v15_syntax_row {
   uint32_t end;         /* one past the last descendant: a subtree is the rows [i, end) */
   uint32_t first_child; /* into the children list; filled after the walk */
   uint32_t child_count;
-  uint32_t first_named; /* into the named-children list; filled after the walk */
   uint32_t named_count;
-  uint32_t start_byte, end_byte;
-  uint32_t row, column, end_row;
-  TSSymbol symbol; /* the public symbol, as ts_node_symbol gives it */
-  TSFieldId field; /* the field under which the node hangs from its parent, or 0 */
+  uint32_t start_byte, end_byte; /* lines and columns come from the table's line starts */
+  TSSymbol symbol;               /* the public symbol, as ts_node_symbol gives it */
+  TSFieldId field;               /* the field under which the node hangs from its parent, or 0 */
   uint8_t flags;
 } v15_syntax_row;
 
