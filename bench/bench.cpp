@@ -127,27 +127,13 @@ void BM_FullPipeline(benchmark::State& state) {
 
 // The pipeline builds the file models on two threads when it can: Time is wall time, CPU is
 // the whole process's CPU time, so both figures compare with parse-only honestly.
-BENCHMARK(BM_ParseOnly)
-    ->Arg(1)
-    ->Arg(8)
-    ->Arg(64)
-    ->Unit(benchmark::kMillisecond)
-    ->MeasureProcessCPUTime()
-    ->UseRealTime();
-BENCHMARK(BM_ParseAndModel)
-    ->Arg(1)
-    ->Arg(8)
-    ->Arg(64)
-    ->Unit(benchmark::kMillisecond)
-    ->MeasureProcessCPUTime()
-    ->UseRealTime();
-BENCHMARK(BM_FullPipeline)
-    ->Arg(1)
-    ->Arg(8)
-    ->Arg(64)
-    ->Unit(benchmark::kMillisecond)
-    ->MeasureProcessCPUTime()
-    ->UseRealTime();
+void sizes_and_clocks(benchmark::internal::Benchmark* b) {
+  b->Arg(1)->Arg(8)->Arg(64)->Unit(benchmark::kMillisecond)->MeasureProcessCPUTime()->UseRealTime();
+}
+
+BENCHMARK(BM_ParseOnly)->Apply(sizes_and_clocks);
+BENCHMARK(BM_ParseAndModel)->Apply(sizes_and_clocks);
+BENCHMARK(BM_FullPipeline)->Apply(sizes_and_clocks);
 
 }  // namespace
 

@@ -652,8 +652,8 @@ Outcome agent_close_stream(const CheckContext& ctx) {
     if (work.before.null() && work.after.null() && work_list.size() < 64) {
       if (const Function* helper = m->enclosing_function(c)) {
         bool called = false;
-        for (const Node& site : m->nodes("call_expression"))
-          if (m->callee_function(site) == helper && !helper->node.contains(site)) {
+        for (const Node& site : m->calls_of(*helper))
+          if (!helper->node.contains(site)) {
             work_list.emplace_back(site, close);
             called = true;
           }

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "v15check/check.h"
+#include "v15check/report.h"
 
 namespace v15 {
 
@@ -28,18 +29,7 @@ std::string lines_of(const Node& n) {
 std::string describe_separator(const FileModel& m, const Node& sep) {
   auto s = m.fold_string(sep);
   if (!s) return snippet(sep);
-  std::string out = "'";
-  for (char c : *s) {
-    if (c == '\n')
-      out += "\\n";
-    else if (c == '\r')
-      out += "\\r";
-    else if (c == '\t')
-      out += "\\t";
-    else
-      out += c;
-  }
-  return out + "'";
+  return "'" + sanitize(*s) + "'";
 }
 
 bool inside(const Node& outer, const Node& n) { return !outer.null() && outer.contains(n); }
@@ -484,8 +474,8 @@ Outcome stream_cleanup(const CheckContext& ctx) {
     Node site_outside;
     if (!in_finally && helper && helper != scope->function &&
         !scope->function->node.contains(d.call)) {
-      for (const Node& site : m.nodes_in("call_expression", scope->function->node)) {
-        if (m.callee_function(site) != helper) continue;
+      for (const Node& site : m.calls_of(*helper)) {
+        if (!scope->function->node.contains(site)) continue;
         if (m.context(site).in_finally() || in_continuation(m, site, "finally")) {
           in_finally = true;
           break;

@@ -44,6 +44,19 @@ const std::map<std::string, std::string>& config_key_docs() {
 }
 
 namespace {
+// A key as a JSON Pointer (RFC 6901) reference token.
+std::string pointer_key(const std::string& key) {
+  std::string out;
+  for (char c : key) {
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
+  }
+  return out;
+}
 
 struct Pos {
   int line = 0, column = 0;
@@ -125,18 +138,6 @@ class PositionIndex {
       advance();
     }
   }
-  static std::string escape(const std::string& key) {
-    std::string out;
-    for (char c : key) {
-      if (c == '~')
-        out += "~0";
-      else if (c == '/')
-        out += "~1";
-      else
-        out += c;
-    }
-    return out;
-  }
 
   // Positions are recorded this deep (config keys are at most 3 levels deep); deeper nesting is
   // only scanned, so a hostile file cannot make the pointers grow quadratically.
@@ -209,7 +210,7 @@ class PositionIndex {
       if (peek() == ':') advance();
       return true;
     }
-    pointer = f.pointer + "/" + escape(key);
+    pointer = f.pointer + "/" + pointer_key(key);
     if (std::find(f.seen.begin(), f.seen.end(), key) != f.seen.end()) {
       if (duplicate_.empty()) {
         duplicate_ = pointer;
@@ -305,19 +306,6 @@ class Parser {
   std::string origin_;
   PositionIndex pos_;
 };
-
-std::string pointer_key(const std::string& key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~')
-      out += "~0";
-    else if (c == '/')
-      out += "~1";
-    else
-      out += c;
-  }
-  return out;
-}
 
 }  // namespace
 

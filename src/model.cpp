@@ -624,7 +624,7 @@ const Function* FileModel::function(std::string_view name) const {
 
 const Function* FileModel::enclosing_function(const Node& n) const {
   // the nearest ancestor that is a function node
-  if (n.null() || n.table() != tree_.root().table()) return nullptr;
+  if (n.null() || n.table() != tree_.root().table() || function_by_row_.empty()) return nullptr;
   for (Node p = n.parent(); !p.null(); p = p.parent())
     if (uint32_t f = function_by_row_[p.index()]) return &functions_[f - 1];
   return nullptr;
@@ -671,12 +671,23 @@ const Function* FileModel::compute_callee_function(const Node& call) const {
   return nullptr;
 }
 
+const std::vector<Node>& FileModel::calls_of(const Function& f) const {
+  if (!calls_of_) {
+    calls_of_.emplace();
+    for (const Node& call : nodes("call_expression"))
+      if (const Function* callee = callee_function(call)) (*calls_of_)[callee].push_back(call);
+  }
+  static const std::vector<Node> none;
+  auto it = calls_of_->find(&f);
+  return it == calls_of_->end() ? none : it->second;
+}
+
 const Function* FileModel::function_at(const Node& expr) const {
   Node e = strip(expr);
   if (is_function_kind(e.kind())) {
-    for (const auto& f : functions_)
-      if (f.node == e) return &f;
-    return nullptr;
+    if (e.table() != tree_.root().table() || e.index() >= function_by_row_.size()) return nullptr;
+    uint32_t f = function_by_row_[e.index()];
+    return f ? &functions_[f - 1] : nullptr;
   }
   if (e.is("identifier")) {
     const Binding* b = resolve(e);

@@ -342,9 +342,7 @@ std::vector<Node> argument_values(const FileModel& m, const Region& region, cons
   Origin o = m.trace(expr);
   const Binding* b = o.binding;
   if (!b || b->kind != BindingKind::Param || !b->path.empty() || !o.path.empty()) return out;
-  const Function* f = nullptr;
-  for (const Function& fn : m.functions())
-    if (fn.node == b->scope) f = &fn;
+  const Function* f = m.function_at(b->scope);
   if (!f) return out;
   auto params = f->parameters();
   std::size_t index = params.size();

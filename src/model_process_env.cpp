@@ -19,14 +19,12 @@ Node FileModel::caller_value(const Node& expr, const Function& caller) const {
   Origin o = trace(e);
   const Binding* b = o.binding;
   if (!b || b->kind != BindingKind::Param) return expr;
-  const Function* helper = nullptr;
-  for (const auto& f : functions_)
-    if (f.node == b->scope) helper = &f;
+  const Function* helper = function_at(b->scope);
   if (!helper || helper == &caller) return expr;
   Node main = caller.body.null() ? caller.node : caller.body;
   Node call;
-  for (const Node& c : nodes_in("call_expression", main)) {
-    if (callee_function(c) == helper) {
+  for (const Node& c : calls_of(*helper)) {
+    if (main.contains(c)) {
       call = c;
       break;
     }

@@ -427,27 +427,21 @@ class StreamScan {
 
   // -- value flow -------------------------------------------------------------------------------
 
-  const Function* function_node(const Node& n) const {
-    for (const Function& f : m_.functions())
-      if (f.node == n) return &f;
-    return nullptr;
-  }
-
   // FileModel::trace, continued from a parameter of a same-file helper to the argument the
   // handler passes at that position.
   Origin follow(const Node& expr, int hops = 0) const {
     Origin o = m_.trace(expr);
     const Binding* b = o.binding;
     if (!b || b->kind != BindingKind::Param || hops >= kMaxParameterHops) return o;
-    const Function* helper = function_node(b->scope);
+    const Function* helper = m_.function_at(b->scope);
     if (!helper || helper == &fn_) return o;
     auto params = helper->parameters();
     std::size_t index = params.size();
     for (std::size_t i = 0; i < params.size(); ++i)
       if (params[i].contains(b->name_node)) index = i;
     if (index == params.size()) return o;
-    for (const Node& call : m_.nodes_in("call_expression", out_.region.primary())) {
-      if (m_.callee_function(call) != helper) continue;
+    for (const Node& call : m_.calls_of(*helper)) {
+      if (!out_.region.primary().contains(call)) continue;
       auto args = FileModel::arguments(call);
       if (index >= args.size()) continue;
       Origin inner = follow(args[index], hops + 1);

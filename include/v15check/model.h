@@ -176,6 +176,8 @@ class FileModel {
   // The function a call invokes when it is resolvable in this file: `this.m()` inside class C →
   // method m of C; `f()` → module function f.
   const Function* callee_function(const Node& call) const;
+  // Every call in this file that invokes `f` (as callee_function resolves it), in document order.
+  const std::vector<Node>& calls_of(const Function& f) const;
   // The function a handler argument denotes: an inline arrow/function, or an identifier bound
   // to one.
   const Function* function_at(const Node& expr) const;
@@ -285,7 +287,9 @@ class FileModel {
   mutable std::vector<const Function*> callee_memo_;
   mutable std::vector<uint8_t> callee_known_;
   mutable std::unordered_map<const Function*, Region> region_memo_[2];
-  mutable std::unordered_map<uint32_t, Origin> trace_memo_;  // by row of the traced expression
+  mutable std::unordered_map<uint32_t, Origin> trace_memo_;
+  mutable std::optional<std::unordered_map<const Function*, std::vector<Node>>>
+      calls_of_;  // by row of the traced expression
   mutable std::optional<std::vector<Route>> routes_;
 };
 
