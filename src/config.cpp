@@ -3,9 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 namespace v15 {
 
@@ -424,12 +422,10 @@ Config parse_config(const std::string& text, const std::string& origin,
 }
 
 Config load_config_file(const std::string& path, const std::vector<std::string>& check_ids) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(fmt::format("cannot read config file '{}'", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw ConfigError(fmt::format("cannot read config file '{}'", path));
-  return parse_config(text.str(), path, check_ids);
+  ReadResult r = read_regular_file(path, path);
+  if (r.status != ReadResult::Status::Ok)
+    throw ConfigError(fmt::format("cannot use config file: {}", r.error));
+  return parse_config(r.text, path, check_ids);
 }
 
 }  // namespace v15

@@ -4,7 +4,9 @@
 
 #include <unistd.h>
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -170,6 +172,8 @@ int run(int argc, char** argv) {
     if (!fs::exists(root, ec)) return error(fmt::format("root '{}' does not exist", root));
     if (!fs::is_directory(root, ec))
       return error(fmt::format("root '{}' is not a directory", root));
+    if (::access(root.c_str(), R_OK | X_OK) != 0)
+      return error(fmt::format("root '{}' is not readable ({})", root, std::strerror(errno)));
   }
 
   std::vector<std::string> all_ids;
@@ -183,8 +187,16 @@ int run(int argc, char** argv) {
       if (auto text = git->read_checked(at))
         config =
             v15::parse_config(*text, fmt::format("{}:{}", rev.empty() ? "" : rev, at), all_ids);
-    } else if (fs::exists(fs::path(root) / v15::kConfigFileName, ec)) {
-      config = v15::load_config_file((fs::path(root) / v15::kConfigFileName).string(), all_ids);
+    } else {
+      // read under the role files' rules: inside the root, a regular file, within the size cap
+      v15::ReadResult r = v15::WorkingTreeReader(root).read(v15::kConfigFileName);
+      bool absent = r.status == v15::ReadResult::Status::Missing &&
+                    !fs::is_symlink(fs::symlink_status(fs::path(root) / v15::kConfigFileName, ec));
+      if (r.status == v15::ReadResult::Status::Ok)
+        config =
+            v15::parse_config(r.text, (fs::path(root) / v15::kConfigFileName).string(), all_ids);
+      else if (!absent)
+        throw v15::ConfigError(fmt::format("cannot use config file: {}", r.error));
     }
   } catch (const v15::ConfigError& e) {
     return error(e.what());
@@ -218,9 +230,14 @@ int run(int argc, char** argv) {
     reader = std::make_unique<v15::WorkingTreeReader>(root);
   // The process ends right after the report, so the trees and models are left to the OS rather
   // than freed node by node (as compilers leave their ASTs); a static keeps them reachable.
+  v15::SourceSet sources =
+      v15::load_sources(*reader, config.paths, from_git ? git->prefix() : std::string{});
+  // The wrangler config decides expected values: one that exists but cannot be read is the
+  // same kind of error as an unusable config file, never a silent default.
+  if (const auto& w = sources.wrangler; w && !w->ok())
+    return error(fmt::format("cannot use wrangler config: {}", w->error));
   static const v15::Project* kept = nullptr;
-  kept = new v15::Project(
-      v15::load_sources(*reader, config.paths, from_git ? git->prefix() : std::string{}), config);
+  kept = new v15::Project(std::move(sources), config);
   const v15::Project& project = *kept;
   std::vector<v15::Result> results = v15::run_checks(registry, project, selection);
   std::vector<v15::Finding> findings = v15::directive_findings(project, registry, results);

@@ -70,7 +70,10 @@ TEST(CliConfig, BadConfigsExitTwoNamingThePosition) {
   }
   ProcessOutput missing = run_cli({dir.path().string(), "--config", (dir / "nope.json").string()});
   EXPECT_EQ(missing.exit_code, 2);
-  EXPECT_NE(missing.err.find("cannot read config file"), std::string::npos);
+  EXPECT_NE(
+      missing.err.find("cannot use config file: " + (dir / "nope.json").string() + ": not found"),
+      std::string::npos)
+      << missing.err;
 }
 
 TEST(CliConfig, RolesMoveTheFiles) {

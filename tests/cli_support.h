@@ -13,6 +13,7 @@ namespace v15::testing {
 struct ProcessOutput {
   int exit_code = -1;  // 128 + signal when the child was killed
   std::string out, err;
+  bool timed_out = false;  // killed after RunOptions::timeout_ms
 };
 
 struct RunOptions {
@@ -20,6 +21,7 @@ struct RunOptions {
   std::string input = {};                       // written to the child's stdin, then closed
   std::map<std::string, std::string> env = {};  // variables set (or replaced) for the child
   std::vector<std::string> unset = {};          // variables removed for the child
+  int timeout_ms = 0;  // > 0: the child is killed (SIGKILL) when it runs longer
 };
 
 // argv[0] is looked up in PATH (execvp semantics).

@@ -1,5 +1,6 @@
 // Roles → files: defaults, containment, size caps, binary refusal, encodings.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -71,6 +72,33 @@ TEST(Source, StripsUtf8BomAndNamesUtf16) {
       "c\0o\0",
       6);
   EXPECT_NE(validate_text(utf16, "a.ts", kMaxFileBytes).find("UTF-16"), std::string::npos);
+}
+
+TEST(Source, LoneCarriageReturnEndsALineAndCrlfStays) {
+  std::string text = "#!/usr/bin/env node\rconst a = 1;\r\nconst b = 2;\r";
+  EXPECT_EQ(validate_text(text, "a.js", kMaxFileBytes), "");
+  EXPECT_EQ(text, "#!/usr/bin/env node\nconst a = 1;\r\nconst b = 2;\n");
+  std::string memory = "a\rb";
+  MemoryReader m({{"x.js", memory}});
+  EXPECT_EQ(m.read("x.js").text, "a\nb") << "every reader applies it";
+}
+
+TEST(Source, SpecialFilesAreRefusedWithTheirKind) {
+  TempDir d;
+  ASSERT_EQ(::mkfifo((d.path() / "pipe.ts").c_str(), 0644), 0);
+  fs::create_symlink("/dev/null", d.path() / "null.ts");
+  ReadResult fifo = read_regular_file(d.path() / "pipe.ts", "pipe.ts");
+  EXPECT_EQ(fifo.status, ReadResult::Status::Refused);
+  EXPECT_EQ(fifo.error, "pipe.ts: refused: a FIFO, not a regular file");
+  ReadResult dev = read_regular_file(d.path() / "null.ts", "null.ts");
+  EXPECT_EQ(dev.error, "null.ts: refused: a character device, not a regular file");
+  ReadResult none = read_regular_file(d.path() / "none/x.ts", "none/x.ts");
+  EXPECT_EQ(none.status, ReadResult::Status::Missing);
+  EXPECT_EQ(none.error, "none/x.ts: not found");
+  write_tree(d.path(), {{"file", "x"}});
+  ReadResult under_file = WorkingTreeReader(d.path()).read("file/x.ts");
+  EXPECT_EQ(under_file.status, ReadResult::Status::Missing);
+  EXPECT_EQ(under_file.error, "file/x.ts: not found (a directory on its path is a file)");
 }
 
 TEST(Source, DirectoryAtARolePathIsRefused) {

@@ -71,9 +71,20 @@ class MemoryReader final : public FileReader {
   std::size_t max_bytes_;
 };
 
-// Checks a buffer that claims to be source text: refuses NUL bytes (binary, UTF-16/32) and
-// strips a UTF-8 byte-order mark. Returns an error message, or empty when the text is usable.
+// Checks a buffer that claims to be source text: refuses NUL bytes (binary, UTF-16/32), strips a
+// UTF-8 byte-order mark and turns a lone CR into LF. Returns an error message, or empty when the
+// text is usable.
 std::string validate_text(std::string& text, const std::string& path, std::size_t max_bytes);
+
+// Ends every line at an LF: a CR that is not followed by LF becomes LF (same length, same offsets).
+void normalize_lone_cr(std::string& text);
+
+// Reads a file the way every input of a run is read: it must be a regular file (a FIFO, device,
+// socket or directory is refused without being opened in a way that can block), at most
+// `max_bytes`, and text (validate_text). `shown` names it in the error message. A missing file
+// is Missing; one that cannot be read (permissions) is Refused, with the reason.
+ReadResult read_regular_file(const std::filesystem::path& file, const std::string& shown,
+                             std::size_t max_bytes = kMaxFileBytes);
 
 struct SourceFile {
   Role role = Role::Worker;
