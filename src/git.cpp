@@ -334,6 +334,7 @@ ReadResult RevisionReader::read(const std::string& path) const {
       r.error = fmt::format("{}: not found in {}", path, description_);
       return r;
     case Kind::Dangling:
+      r.dangling = true;
       r.error = fmt::format("{}: not found in {} (dangling symlink)", path, description_);
       return r;
     case Kind::Loop:
@@ -434,12 +435,14 @@ std::unique_ptr<FileReader> Session::reader() const {
   return nullptr;
 }
 
-std::optional<std::string> Session::read_checked(const std::string& repo_path) const {
+ReadResult Session::read_checked(const std::string& repo_path) const {
   std::unique_ptr<FileReader> r = reader();
-  if (!r) return std::nullopt;
-  ReadResult res = r->read(repo_path);
-  if (res.status != ReadResult::Status::Ok) return std::nullopt;
-  return res.text;
+  if (!r) {
+    ReadResult none;
+    none.error = repo_path + ": not found";
+    return none;
+  }
+  return r->read(repo_path);
 }
 
 std::vector<std::string> Session::changed_files() const {

@@ -182,19 +182,22 @@ int run(int argc, char** argv) {
   try {
     if (!config_path.empty()) {
       config = v15::load_config_file(config_path, all_ids);
-    } else if (from_git) {  // the config as it is at the revision / in the index
-      std::string at = v15::git::join(git->prefix(), v15::kConfigFileName);
-      if (auto text = git->read_checked(at))
-        config =
-            v15::parse_config(*text, fmt::format("{}:{}", rev.empty() ? "" : rev, at), all_ids);
     } else {
-      // read under the role files' rules: inside the root, a regular file, within the size cap
-      v15::ReadResult r = v15::WorkingTreeReader(root).read(v15::kConfigFileName);
-      bool absent = r.status == v15::ReadResult::Status::Missing &&
-                    !fs::is_symlink(fs::symlink_status(fs::path(root) / v15::kConfigFileName, ec));
+      // read under the role files' rules (inside the root, a regular file, within the size cap),
+      // from the revision or index for a git run
+      std::string origin = (fs::path(root) / v15::kConfigFileName).string();
+      v15::ReadResult r;
+      if (from_git) {
+        std::string at = v15::git::join(git->prefix(), v15::kConfigFileName);
+        origin = fmt::format("{}:{}", rev, at);
+        r = git->read_checked(at);
+      } else {
+        r = v15::WorkingTreeReader(root).read(v15::kConfigFileName);
+      }
+      // only a config that is not there at all means the defaults; a dangling link does not
+      bool absent = r.status == v15::ReadResult::Status::Missing && !r.dangling;
       if (r.status == v15::ReadResult::Status::Ok)
-        config =
-            v15::parse_config(r.text, (fs::path(root) / v15::kConfigFileName).string(), all_ids);
+        config = v15::parse_config(r.text, origin, all_ids);
       else if (!absent)
         throw v15::ConfigError(fmt::format("cannot use config file: {}", r.error));
     }

@@ -122,9 +122,9 @@ ReadResult lookup_failure(const fs::path& root, const std::string& path, const f
   struct stat link {};
   switch (err) {
     case ENOENT:
-      r.error = ::lstat(full.c_str(), &link) == 0 && S_ISLNK(link.st_mode)
-                    ? fmt::format("{}: not found (dangling symlink)", path)
-                    : fmt::format("{}: not found", path);
+      r.dangling = ::lstat(full.c_str(), &link) == 0 && S_ISLNK(link.st_mode);
+      r.error = r.dangling ? fmt::format("{}: not found (dangling symlink)", path)
+                           : fmt::format("{}: not found", path);
       return r;
     case ENOTDIR:
       r.error = fmt::format("{}: not found (a directory on its path is a file)", path);

@@ -177,6 +177,22 @@ TEST(CliInput, LoneCarriageReturnsEndLines) {
   EXPECT_EQ(ok.exit_code, 0) << ok.out;
 }
 
+// At a revision the config is read under the same rules: a committed link that leaves the
+// repository is an error, not the defaults.
+TEST(CliInput, ConfigAtARevisionFollowsTheSameRules) {
+  if (!git_available()) GTEST_SKIP() << "git is not installed";
+  TempDir dir;
+  copy_fixture(dir);
+  fs::create_symlink("../../outside.json", dir / ".v15check.json");
+  ASSERT_EQ(git(dir.path(), {"init", "-q"}).exit_code, 0);
+  ASSERT_EQ(git(dir.path(), {"add", "-A"}).exit_code, 0);
+  ASSERT_EQ(git(dir.path(), {"commit", "-q", "-m", "fixture"}).exit_code, 0);
+  ProcessOutput r = run_cli({dir.path().string(), "--rev", "HEAD"}, {.timeout_ms = kTimeoutMs});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("cannot use config file: .v15check.json: refused"), std::string::npos)
+      << r.err;
+}
+
 // Permission checks do not bind root, so as root the binary runs as an unprivileged user.
 class Unprivileged : public ::testing::Test {
  protected:

@@ -111,8 +111,9 @@ class Session {
   // checked content (the revision, the index, or the working tree with untracked files), or
   // for --staged alone between HEAD and the index.
   std::vector<std::string> changed_files() const;
-  // Reads a repository-relative file from the checked revision or index (the config file).
-  std::optional<std::string> read_checked(const std::string& repo_path) const;
+  // Reads a repository-relative file from the checked revision or index (the config file),
+  // under the same rules as the role files.
+  ReadResult read_checked(const std::string& repo_path) const;
 
  private:
   Request request_;

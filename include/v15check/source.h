@@ -28,7 +28,8 @@ struct ReadResult {
   enum class Status { Ok, Missing, Refused };
   Status status = Status::Missing;
   std::string text;
-  std::string error;  // why the file is missing or refused, for Found: lines
+  std::string error;      // why the file is missing or refused, for Found: lines
+  bool dangling = false;  // Missing because a symlink points nowhere (someone meant a file there)
 };
 
 // Where file contents come from: the working tree, or a git revision.
