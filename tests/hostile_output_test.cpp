@@ -356,6 +356,11 @@ TEST(HostileText, TraceFormatsKeepTheirLinesAndSyntax) {
   }
 }
 
+bool charset_warning(const std::string& err) {
+  return err.find("UTF8") != std::string::npos || err.find("UTF-8") != std::string::npos ||
+         err.find("Latin") != std::string::npos;
+}
+
 TEST(HostileText, GraphvizReadsEveryTraceWithoutComplaint) {
   if (run_program({"sh", "-c", "command -v dot"}).exit_code != 0)
     GTEST_SKIP() << "graphviz `dot` is not installed";
@@ -367,14 +372,16 @@ TEST(HostileText, GraphvizReadsEveryTraceWithoutComplaint) {
   write_text(dir / "all.dot", render_trace(all, TraceFormat::Dot));
   ProcessOutput r = run_program({"dot", "-Tsvg", (dir / "all.dot").string()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.err, "");  // no warning, e.g. the fall back to Latin-1 on invalid UTF-8
+  // graphviz warns "Invalid 2-byte UTF8 found in input … treated as Latin-1" on invalid UTF-8;
+  // other warnings (fonts) depend on the machine
+  EXPECT_FALSE(charset_warning(r.err)) << r.err;
   EXPECT_NE(r.out.find("<svg"), std::string::npos);
-  if (r.exit_code == 0 && r.err.empty()) return;
+  if (r.exit_code == 0 && !charset_warning(r.err)) return;
   for (const Hostile& h : hostile_table()) {
     write_text(dir / "one.dot", render_trace(planted_hops(h.text), TraceFormat::Dot));
     ProcessOutput one = run_program({"dot", "-Tsvg", (dir / "one.dot").string()});
     EXPECT_EQ(one.exit_code, 0) << h.name << ": " << one.err;
-    EXPECT_EQ(one.err, "") << h.name;
+    EXPECT_FALSE(charset_warning(one.err)) << h.name << ": " << one.err;
   }
 }
 
