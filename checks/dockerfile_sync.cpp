@@ -18,6 +18,15 @@ namespace df = dockerfile;
 
 std::string where(const Location& l) { return fmt::format("{}:{}", l.path, l.line); }
 
+// Items joined by "; ": the first kListMax, then how many more there are, so a Found line lists
+// what matters without growing with the input.
+constexpr std::size_t kListMax = 12;
+std::string listed(const std::vector<std::string>& items) {
+  if (items.size() <= kListMax) return fmt::format("{}", fmt::join(items, "; "));
+  return fmt::format("{}; … and {} more", fmt::join(items.begin(), items.begin() + kListMax, "; "),
+                     items.size() - kListMax);
+}
+
 // -- paths ----------------------------------------------------------------------------------------
 
 // Lexically normal, '/'-separated, no trailing '/' (except the root).
@@ -371,7 +380,7 @@ Outcome compare_heredoc(const CheckContext& ctx, const ImageWrite& w, const std:
         p.location(Role::Dockerfile, h.line),
         fmt::format("the heredoc at {}:{} appends (>>) to {}{}, so the file is not "
                     "exactly its body",
-                    dpath, h.line, image_path, via),
+                    dpath, h.line, cap(image_path), via),
         ev);
   bool shell = w.instruction && w.instruction->keyword == "RUN";
   if (!h.quoted)
@@ -391,7 +400,7 @@ Outcome compare_heredoc(const CheckContext& ctx, const ImageWrite& w, const std:
   if (d.equal)
     return Outcome::pass(p.location(Role::Dockerfile, h.line),
                          fmt::format("the heredoc at {}:{} writes {}{}, identical to {} ({} lines)",
-                                     dpath, h.line, image_path, via, agent.path, b.size()),
+                                     dpath, h.line, cap(image_path), via, agent.path, b.size()),
                          ev);
   std::string dline = d.first < a.size()
                           ? fmt::format("{}:{}", dpath, h.line_of(d.first))
@@ -409,7 +418,7 @@ Outcome compare_heredoc(const CheckContext& ctx, const ImageWrite& w, const std:
       p.location(Role::Dockerfile, at),
       fmt::format("the heredoc at {}:{} ({}{}) differs from {}: first at {} vs {}; "
                   "{} {}; first hunk (- Dockerfile, + agent): {}",
-                  dpath, h.line, image_path, via, agent.path, dline, aline, d.differing,
+                  dpath, h.line, cap(image_path), via, agent.path, dline, aline, d.differing,
                   d.differing == 1 ? "line differs" : "lines differ", hunk),
       ev);
 }
@@ -450,14 +459,14 @@ Outcome docker_agent_sync(const CheckContext& ctx) {
     std::string why =
         spe.call.null() ? spe.problem
         : spe.command_text
-            ? fmt::format("its command `{}` names no .js script", *spe.command_text)
+            ? fmt::format("its command `{}` names no .js script", cap(*spe.command_text))
             : fmt::format("its command `{}` is not a constant", snippet(spe.command, 60));
     Location at = spe.location.known() ? spe.location : p.location(Role::DurableObject, 1);
     return Outcome::fail(at, fmt::format("cannot determine the script startProcess runs: {}", why));
   }
   std::string script = normal_path(spe.script_path);
   std::string agent_path = context_path(agent.path);
-  std::string runs = fmt::format("startProcess runs {} ({})", script, where(spe.location));
+  std::string runs = fmt::format("startProcess runs {} ({})", cap(script), where(spe.location));
   std::vector<Evidence> ev = {{spe.location, "startProcess command"}};
   Image image(*d);
   // a relative script (cwd unknown) matches an image path that ends with it
@@ -485,7 +494,7 @@ Outcome docker_agent_sync(const CheckContext& ctx) {
           p.location(Role::Dockerfile, w->line),
           fmt::format("{}:{} copies {} from image {}, which this tool cannot "
                       "compare with {}",
-                      p.source(Role::Dockerfile).path, w->line, target, w->from, agent.path),
+                      p.source(Role::Dockerfile).path, w->line, cap(target), w->from, agent.path),
           ev);
     }
     ev.push_back({p.location(Role::Dockerfile, w->line), "COPY --from"});
@@ -498,7 +507,7 @@ Outcome docker_agent_sync(const CheckContext& ctx) {
     return Outcome::fail(p.location(Role::Dockerfile, line),
                          fmt::format("nothing in the image's final stage writes {}, the script "
                                      "startProcess runs ({}); {}",
-                                     target, where(spe.location), elsewhere),
+                                     cap(target), where(spe.location), elsewhere),
                          ev);
   }
   if (w->kind == ImageWrite::Kind::Heredoc) {
@@ -510,13 +519,13 @@ Outcome docker_agent_sync(const CheckContext& ctx) {
   if (!w->from.empty() || w->source != agent_path)
     return Outcome::fail(p.location(Role::Dockerfile, w->line),
                          fmt::format("{}:{} copies {} to {}{}, not the agent file {}; {}",
-                                     p.source(Role::Dockerfile).path, w->line, w->source, target,
-                                     via, agent_path, runs),
+                                     p.source(Role::Dockerfile).path, w->line, w->source,
+                                     cap(target), via, agent_path, runs),
                          ev);
   return Outcome::pass(
       p.location(Role::Dockerfile, w->line),
       fmt::format("{} {} copies {} to {}{} (in sync by construction); {}", w->instruction->keyword,
-                  where(p.location(Role::Dockerfile, w->line)), agent_path, target, via, runs),
+                  where(p.location(Role::Dockerfile, w->line)), agent_path, cap(target), via, runs),
       ev);
 }
 
@@ -562,7 +571,7 @@ Outcome docker_env_names(const CheckContext& ctx) {
     seen.push_back(e.key);
     if (env.has(e.key)) continue;
     problems.push_back(fmt::format("{}: set by startProcess env ({}), never read by the agent ({})",
-                                   e.key, where(e.location), agent->path()));
+                                   cap(e.key), where(e.location), agent->path()));
     if (!first_problem.known()) first_problem = e.location;
   }
   // required by the agent, never set
@@ -573,7 +582,7 @@ Outcome docker_env_names(const CheckContext& ctx) {
     const EnvRead* req = env.first_required(r.name);
     reported.push_back(r.name);
     if (!req) {
-      notes.push_back(fmt::format("{} read {} ({}), not set by startProcess env", r.name,
+      notes.push_back(fmt::format("{} read {} ({}), not set by startProcess env", cap(r.name),
                                   r.has_default ? "with a default" : "only behind a presence test",
                                   where(r.location)));
       continue;
@@ -585,12 +594,12 @@ Outcome docker_env_names(const CheckContext& ctx) {
           docker_env = fmt::format(
               "; the Dockerfile's ENV {} ({}:{}) does not reach the agent: "
               "startProcess env replaces the container's",
-              r.name, p.source(Role::Dockerfile).path, pair.line);
-    problems.push_back(
-        fmt::format("{}: read by the agent ({}) without a default, never set by "
-                    "startProcess env ({}){}{}",
-                    r.name, where(req->location), where(spe.location), docker_env, spread_note));
-    ev.push_back({req->location, fmt::format("reads {}", r.name)});
+              cap(r.name), p.source(Role::Dockerfile).path, pair.line);
+    problems.push_back(fmt::format(
+        "{}: read by the agent ({}) without a default, never set by "
+        "startProcess env ({}){}{}",
+        cap(r.name), where(req->location), where(spe.location), docker_env, spread_note));
+    ev.push_back({req->location, fmt::format("reads {}", cap(r.name))});
     if (!first_problem.known()) first_problem = req->location;
   }
   // required reads of conditionally set keys are worth a note
@@ -598,7 +607,7 @@ Outcome docker_env_names(const CheckContext& ctx) {
     if (!prefixed(cfg, e.key) || !e.conditional) continue;
     if (const EnvRead* req = env.first_required(e.key))
       notes.push_back(fmt::format("{} is set only when `{}` ({}) but read without a default ({})",
-                                  e.key, snippet(e.condition, 30), where(e.location),
+                                  cap(e.key), snippet(e.condition, 30), where(e.location),
                                   where(req->location)));
   }
   if (!env.dynamic_reads.empty())
@@ -606,17 +615,16 @@ Outcome docker_env_names(const CheckContext& ctx) {
         fmt::format("the agent also reads process.env[…] at line {}, which this tool "
                     "cannot name",
                     env.dynamic_reads.front().line()));
-  std::string note_text =
-      notes.empty() ? std::string{} : fmt::format("; notes: {}", fmt::join(notes, "; "));
+  std::string note_text = notes.empty() ? std::string{} : fmt::format("; notes: {}", listed(notes));
   if (!problems.empty())
-    return Outcome::fail(first_problem, fmt::format("{}{}", fmt::join(problems, "; "), note_text),
-                         ev);
+    return Outcome::fail(first_problem, fmt::format("{}{}", listed(problems), note_text), ev);
   std::size_t set = seen.size();
   return Outcome::pass(
       spe.location,
       fmt::format("the {} {} keys startProcess env sets ({}) are read by the agent, "
                   "and every one it requires is set{}",
-                  set, fmt::join(cfg.env_prefixes, "/"), where(spe.location), note_text),
+                  set, cap(fmt::format("{}", fmt::join(cfg.env_prefixes, "/"))),
+                  where(spe.location), note_text),
       ev);
 }
 

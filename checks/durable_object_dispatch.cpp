@@ -664,7 +664,7 @@ Outcome get_sandbox(const CheckContext& ctx) {
   if (calls.empty())
     return Outcome::fail(s->location(), fmt::format("dispatchContainer never calls getSandbox({}, "
                                                     "session.sandboxId)",
-                                                    binding));
+                                                    cap(binding)));
   std::string problem;
   Node at;
   for (const Node& call : calls) {
@@ -685,7 +685,7 @@ Outcome get_sandbox(const CheckContext& ctx) {
     if (e0 != binding)
       parts.push_back(fmt::format(
           "argument 1 is {}{}, expected the env binding {}", a0.null() ? "missing" : show(a0, 50),
-          e0 ? fmt::format(" (env binding {})", *e0) : std::string{}, binding));
+          e0 ? fmt::format(" (env binding {})", *e0) : std::string{}, cap(binding)));
     if (!id1)
       parts.push_back(fmt::format("argument 2 is {}, expected the session's sandboxId",
                                   a1.null() ? "missing" : show(a1, 50)));
@@ -945,7 +945,7 @@ Outcome oauth_prefix(const CheckContext& ctx) {
     return Outcome::fail(s->location(),
                          fmt::format("no OAuth token to validate: no .claudeToken read from the "
                                      "AUTH_KV user record and no startsWith('{}') test",
-                                     prefix));
+                                     cap(prefix)));
   Predicate token = [&](const Node& n) { return is_token(m, fn, t, n); };
   Node falsy, prefixed;
   std::vector<std::string> wrong_prefix;
@@ -974,7 +974,7 @@ Outcome oauth_prefix(const CheckContext& ctx) {
         m.location(prefixed),
         fmt::format("{}: missing token throws (line {}), startsWith('{}') throws "
                     "(line {})",
-                    t.name, falsy.line(), prefix, prefixed.line()),
+                    t.name, falsy.line(), cap(prefix), prefixed.line()),
         {{m.location(falsy), "falsy test"}, {m.location(prefixed), "prefix test"}});
   // a prefix test whose branch does not throw, for the Found line
   Node soft;
@@ -988,14 +988,14 @@ Outcome oauth_prefix(const CheckContext& ctx) {
   if (falsy.null()) parts.push_back(fmt::format("no test that throws when {} is missing", t.name));
   if (prefixed.null()) {
     if (!wrong_prefix.empty())
-      parts.push_back(join(wrong_prefix, "; ") + fmt::format(", expected '{}'", prefix));
+      parts.push_back(join(wrong_prefix, "; ") + fmt::format(", expected '{}'", cap(prefix)));
     else if (!soft.null())
       parts.push_back(
           fmt::format("{}.startsWith('{}') is tested at line {} but that branch does not "
                       "throw",
-                      t.name, prefix, soft.line()));
+                      t.name, cap(prefix), soft.line()));
     else
-      parts.push_back(fmt::format("no !{}.startsWith('{}') test that throws", t.name, prefix));
+      parts.push_back(fmt::format("no !{}.startsWith('{}') test that throws", t.name, cap(prefix)));
   }
   return Outcome::fail(m.location(!falsy.null() ? falsy : t.read),
                        fmt::format("token {}: {}", t.where(), join(parts, "; ")));
@@ -1015,7 +1015,7 @@ Outcome pending_query(const CheckContext& ctx) {
   if (calls.empty())
     return Outcome::fail(
         s->location(),
-        fmt::format("dispatchContainer never calls writeFile('{}', …) with the prompt", path));
+        fmt::format("dispatchContainer never calls writeFile('{}', …) with the prompt", cap(path)));
   Matcher prompt = [](const FileModel&, const Node& n) {
     Node x = FileModel::strip(n);
     if (x.is("pair"))
@@ -1031,20 +1031,20 @@ Outcome pending_query(const CheckContext& ctx) {
     auto p = m.fold_string(m.caller_value(args[0], fn));
     bool has_prompt = args.size() > 1 && m.derives_from(m.caller_value(args[1], fn), prompt);
     if (p == path && has_prompt)
-      return Outcome::pass(m.location(call),
-                           fmt::format("writeFile('{}', …prompt…) at line {}", path, call.line()));
+      return Outcome::pass(m.location(call), fmt::format("writeFile('{}', …prompt…) at line {}",
+                                                         cap(path), call.line()));
     if (p == path)
       seen.push_back(
           fmt::format("writeFile('{}') at line {} writes {}, which does not include the "
                       "prompt",
-                      path, call.line(), args.size() > 1 ? show(args[1], 50) : "nothing"));
+                      cap(path), call.line(), args.size() > 1 ? show(args[1], 50) : "nothing"));
     else
       seen.push_back(fmt::format("writeFile at line {} writes to {}", call.line(),
                                  describe_value(m, args[0])));
   }
   return Outcome::fail(
       m.location(calls.front()),
-      fmt::format("{}; expected the prompt written to '{}'", join(seen, "; "), path));
+      fmt::format("{}; expected the prompt written to '{}'", join(seen, "; "), cap(path)));
 }
 
 // -- env checks
@@ -1218,7 +1218,7 @@ Outcome env_callback_url(const CheckContext& ctx) {
       return Outcome::fail(e->location,
                            fmt::format("{} is {}, neither a constant nor an env binding plus a "
                                        "constant path; expected {}",
-                                       entry_name(*e), show(e->value, 60), want));
+                                       entry_name(*e), show(e->value, 60), cap(want)));
     std::string shape, value, unresolved, resolved_from, after_env;
     bool has_env = false;
     for (const auto& p : *parts) {
@@ -1246,20 +1246,21 @@ Outcome env_callback_url(const CheckContext& ctx) {
     }
     if (!has_env) {
       if (value != want)
-        return Outcome::fail(e->location,
-                             fmt::format("{} is '{}'; expected {}", entry_name(*e), value, want));
-      pass_text = fmt::format("{} is '{}'", entry_name(*e), value);
+        return Outcome::fail(e->location, fmt::format("{} is '{}'; expected {}", entry_name(*e),
+                                                      cap(value), cap(want)));
+      pass_text = fmt::format("{} is '{}'", entry_name(*e), cap(value));
       continue;
     }
     std::string vars_name = vars ? vars->path : "wrangler config";
     if (unresolved.empty()) {
       if (value != want)
         return Outcome::fail(
-            e->location, fmt::format("{} is `{}`, which resolves to {} with {} from {} vars; "
-                                     "expected {}",
-                                     entry_name(*e), shape, value, resolved_from, vars_name, want));
-      pass_text = fmt::format("{} is `{}` = {} ({} from {} vars)", entry_name(*e), shape, value,
-                              resolved_from, vars_name);
+            e->location,
+            fmt::format("{} is `{}`, which resolves to {} with {} from {} vars; "
+                        "expected {}",
+                        entry_name(*e), shape, cap(value), resolved_from, vars_name, cap(want)));
+      pass_text = fmt::format("{} is `{}` = {} ({} from {} vars)", entry_name(*e), shape,
+                              cap(value), resolved_from, vars_name);
       continue;
     }
     std::string why = !vars ? "no wrangler config found"
@@ -1273,12 +1274,13 @@ Outcome env_callback_url(const CheckContext& ctx) {
           fmt::format(
               "{} is `{}`, which cannot be resolved ({}) and has no constant path to check; "
               "expected {}, or a var {} in the wrangler config",
-              entry_name(*e), shape, why, want, unresolved));
+              entry_name(*e), shape, why, cap(want), unresolved));
     if (after_env != path)
       return Outcome::fail(
-          e->location, fmt::format("{} is `{}`: after the env binding {} ({}) it ends in '{}'; "
-                                   "expected the path {} of {}",
-                                   entry_name(*e), shape, unresolved, why, after_env, path, want));
+          e->location,
+          fmt::format("{} is `{}`: after the env binding {} ({}) it ends in '{}'; "
+                      "expected the path {} of {}",
+                      entry_name(*e), shape, unresolved, why, after_env, path, cap(want)));
     pass_text = fmt::format(
         "{} is `{}`: built from the env binding {}, which cannot be resolved ({}), "
         "plus the path {}",
@@ -1462,9 +1464,9 @@ Outcome env_config_dir(const CheckContext& ctx) {
       *env, "CLAUDE_CONFIG_DIR", [&](const EnvEntry& e) { return m.fold_string(e.source) == want; },
       [&](const EnvEntry& e) {
         return fmt::format("{} is {}; expected '{}'", entry_name(e), describe_value(m, e.source),
-                           want);
+                           cap(want));
       },
-      [&](const EnvEntry& e) { return fmt::format("{} is '{}'", entry_name(e), want); });
+      [&](const EnvEntry& e) { return fmt::format("{} is '{}'", entry_name(e), cap(want)); });
 }
 
 // Which secrets a call collects, by its name or a key it reads: "project", "user", or "".

@@ -22,7 +22,7 @@ std::string route_list(const FileModel& m, std::size_t max = 6) {
       break;
     }
     if (!out.empty()) out += ", ";
-    out += fmt::format("{} {} (line {})", r.method.empty() ? "ANY" : r.method, r.path,
+    out += fmt::format("{} {} (line {})", r.method.empty() ? "ANY" : cap(r.method), cap(r.path),
                        r.anchor.line());
   }
   return out.empty() ? "no routes" : out;
@@ -307,12 +307,13 @@ Outcome chat_do_stub(const CheckContext& ctx) {
   for (const auto& stub : stubs) {
     auto ns = m->env_name(FileModel::callee_object(stub.get_call));
     if (!ns || *ns != binding) {
-      problem = fmt::format("the stub comes from env.{}, not env.{}", ns ? *ns : "?", binding);
+      problem = fmt::format("the stub comes from env.{}, not env.{}", ns ? *ns : "?", cap(binding));
       continue;
     }
     Node id = FileModel::strip_await(m->trace(stub.id).expr);
     if (!id.is("call_expression")) {
-      problem = fmt::format("the DO id {} is not from {}.idFromName(…)", snippet(stub.id), binding);
+      problem =
+          fmt::format("the DO id {} is not from {}.idFromName(…)", snippet(stub.id), cap(binding));
       continue;
     }
     std::string_view how = FileModel::callee_name(id);
@@ -324,8 +325,8 @@ Outcome chat_do_stub(const CheckContext& ctx) {
       continue;
     }
     if (!id_ns || *id_ns != binding) {
-      problem =
-          fmt::format("idFromName is called on env.{}, not env.{}", id_ns ? *id_ns : "?", binding);
+      problem = fmt::format("idFromName is called on env.{}, not env.{}", id_ns ? *id_ns : "?",
+                            cap(binding));
       continue;
     }
     auto args = FileModel::arguments(id);
@@ -335,8 +336,8 @@ Outcome chat_do_stub(const CheckContext& ctx) {
       continue;
     }
     return Outcome::pass(m->location(id),
-                         fmt::format("env.{}.idFromName({}) → get(id) → fetch (line {})", binding,
-                                     snippet(args[0]), stub.fetch_call.line()));
+                         fmt::format("env.{}.idFromName({}) → get(id) → fetch (line {})",
+                                     cap(binding), snippet(args[0]), stub.fetch_call.line()));
   }
   return Outcome::fail(where, problem);
 }

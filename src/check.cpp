@@ -7,6 +7,7 @@
 #include <exception>
 
 #include "v15check/suppress.h"
+#include "v15check/text.h"
 
 namespace v15 {
 
@@ -96,16 +97,17 @@ std::optional<MethodScope> CheckContext::do_method(std::string_view name, Outcom
                                                    bool with_helpers) const {
   const FileModel* m = file(Role::DurableObject, failure);
   if (!m) return std::nullopt;
-  const std::string& cls = config().class_name;
-  if (!m->class_named(cls)) {
+  const std::string& class_name = config().class_name;
+  const std::string cls = cap(class_name);
+  if (!m->class_named(class_name)) {
     failure = Outcome::fail(m->location(m->root()),
                             fmt::format("no class {} in {}{}", cls, m->path(), parse_note(*m)));
     return std::nullopt;
   }
-  const Function* fn = m->method(cls, name);
+  const Function* fn = m->method(class_name, name);
   if (!fn) {
     failure =
-        Outcome::fail(m->location(m->class_named(cls)->node),
+        Outcome::fail(m->location(m->class_named(class_name)->node),
                       fmt::format("class {} has no method {}(){}", cls, name, parse_note(*m)));
     return std::nullopt;
   }
@@ -143,6 +145,38 @@ Registry default_registry() {
   return r;
 }
 
+namespace {
+
+// The most evidence entries one outcome keeps; a last entry counts the rest.
+constexpr std::size_t kEvidenceMax = 64;
+
+void cap_in_place(std::string& s, std::size_t max) {
+  if (s.size() > max) s = cap(s, max);
+}
+
+// The defence behind every check: whatever text a check quoted, one outcome holds at most
+// kMessageMax bytes per message and kEvidenceMax evidence entries, so a report's size follows
+// the number of checks, not the size of the input.
+void bound(Outcome& o) {
+  cap_in_place(o.found, kMessageMax);
+  cap_in_place(o.suppression_reason, kMessageMax);
+  cap_in_place(o.location.path, kMessageMax);
+  cap_in_place(o.suppressed_at.path, kMessageMax);
+  if (o.evidence.size() > kEvidenceMax) {
+    std::size_t more = o.evidence.size() - (kEvidenceMax - 1);
+    Evidence rest{o.evidence[kEvidenceMax - 1].location,
+                  fmt::format("… and {} more evidence entries", more)};
+    o.evidence.resize(kEvidenceMax - 1);
+    o.evidence.push_back(std::move(rest));
+  }
+  for (Evidence& e : o.evidence) {
+    cap_in_place(e.note, kMessageMax);
+    cap_in_place(e.location.path, kMessageMax);
+  }
+}
+
+}  // namespace
+
 bool Selection::selected(const Check& c) const {
   if (!ids.empty() && std::find(ids.begin(), ids.end(), c.id) == ids.end()) return false;
   if (!groups.empty() && std::find(groups.begin(), groups.end(), c.group) == groups.end())
@@ -174,24 +208,25 @@ std::vector<Result> run_checks(const Registry& registry, const Project& project,
     }
   }
   apply_inline_suppressions(project, results);
+  for (Result& r : results) bound(r.outcome);
   return results;
 }
 
 std::string snippet(const Node& n, std::size_t max) {
+  std::string_view text = n.text();
   std::string out;
   bool space = false;
-  for (char c : n.text()) {
+  for (char c : text) {
     if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
       space = !out.empty();
       continue;
     }
+    // cut before the next character once `max` bytes are in, never inside one
+    if (out.size() >= max && (static_cast<unsigned char>(c) & 0xC0) != 0x80)
+      return fmt::format("{}… ({} bytes)", out, text.size());
     if (space) out += ' ';
     space = false;
     out += c;
-    if (out.size() >= max) {
-      out += "…";
-      break;
-    }
   }
   return out;
 }

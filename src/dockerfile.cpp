@@ -7,6 +7,8 @@
 #include <iterator>
 #include <set>
 
+#include "v15check/text.h"
+
 namespace v15::dockerfile {
 namespace {
 
@@ -44,18 +46,9 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-// Input text quoted in a message: short and printable, so a hostile Dockerfile cannot flood or
-// garble a report.
-std::string clip(std::string_view s) {
-  constexpr std::size_t kMax = 40;
-  std::string out;
-  for (std::size_t i = 0; i < s.size() && i < kMax; ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    out.push_back(c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '?');
-  }
-  if (s.size() > kMax) out += "...";
-  return out;
-}
+// Input text quoted in a message: short (the report's quoting rule, 40 bytes here), so a hostile
+// Dockerfile cannot flood a report; every report escapes what it prints.
+std::string clip(std::string_view s) { return cap(s, 40); }
 
 std::vector<std::string_view> split_lines(std::string_view text) {
   if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);

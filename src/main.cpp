@@ -26,7 +26,7 @@ namespace {
 constexpr int kExitUsage = 2;
 
 int error(const std::string& message) {
-  std::cerr << "v15check: error: " << v15::sanitize(message) << "\n";
+  std::cerr << "v15check: error: " << v15::sanitize(v15::cap(message, v15::kMessageMax)) << "\n";
   return kExitUsage;
 }
 

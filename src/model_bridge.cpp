@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "v15check/model.h"
+#include "v15check/text.h"
 
 namespace v15 {
 
@@ -411,9 +412,9 @@ const ChatBridge& Project::chat_bridge() const {
   if (!m) {
     b.problem = unavailable(Role::DurableObject);
   } else if (!m->class_named(config_.class_name)) {
-    b.problem = fmt::format("no class {} in {}", config_.class_name, m->path());
+    b.problem = fmt::format("no class {} in {}", cap(config_.class_name), m->path());
   } else if (!fn) {
-    b.problem = fmt::format("class {} has no method handleChatHttp()", config_.class_name);
+    b.problem = fmt::format("class {} has no method handleChatHttp()", cap(config_.class_name));
   } else {
     b.method = fn;
     b.region = m->region(*fn);

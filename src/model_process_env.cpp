@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "v15check/model.h"
+#include "v15check/text.h"
 
 namespace v15 {
 
@@ -343,7 +344,7 @@ const StartProcessEnv& Project::start_process_env() const {
   if (!m) {
     env.problem = unavailable(Role::DurableObject);
   } else if (!fn) {
-    env.problem = fmt::format("no method dispatchContainer in class {}", config_.class_name);
+    env.problem = fmt::format("no method dispatchContainer in class {}", cap(config_.class_name));
   } else {
     Region r = m->region(*fn);
     auto calls = m->find("call_expression", r, match::call("startProcess"));

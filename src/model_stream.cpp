@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "v15check/model.h"
+#include "v15check/text.h"
 
 namespace v15 {
 
@@ -992,7 +993,7 @@ const ContainerStream& Project::container_stream() const {
   if (!s.model) {
     s.problem = unavailable(Role::DurableObject);
   } else if (!fn) {
-    s.problem = fmt::format("no method handleContainerStream in class {}", config_.class_name);
+    s.problem = fmt::format("no method handleContainerStream in class {}", cap(config_.class_name));
   } else {
     s.method = fn;
     s.region = s.model->region(*fn);

@@ -13,69 +13,6 @@
 
 namespace v15 {
 
-namespace {
-
-// Length of a valid UTF-8 sequence starting at s[i], or 0 if invalid.
-std::size_t utf8_length(std::string_view s, std::size_t i) {
-  auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = b(i);
-  std::size_t n = c < 0x80           ? 1
-                  : (c >> 5) == 0x6  ? 2
-                  : (c >> 4) == 0xE  ? 3
-                  : (c >> 3) == 0x1E ? 4
-                                     : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k)
-    if ((b(i + k) & 0xC0) != 0x80) return 0;
-  if (n == 2 && c < 0xC2) return 0;                       // overlong
-  if (n == 3 && c == 0xE0 && b(i + 1) < 0xA0) return 0;   // overlong
-  if (n == 3 && c == 0xED && b(i + 1) >= 0xA0) return 0;  // surrogates
-  if (n == 4 && (c > 0xF4 || (c == 0xF0 && b(i + 1) < 0x90) || (c == 0xF4 && b(i + 1) >= 0x90)))
-    return 0;
-  return n;
-}
-
-}  // namespace
-
-std::string sanitize(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    std::size_t n = utf8_length(s, i);
-    if (n == 0) {
-      out += fmt::format("\\x{:02x}", c);
-      ++i;
-      continue;
-    }
-    if (n == 1) {
-      if (c == '\n')
-        out += "\\n";
-      else if (c == '\r')
-        out += "\\r";
-      else if (c == '\t')
-        out += "\\t";
-      else if (c < 0x20 || c == 0x7F)
-        out += fmt::format("\\x{:02x}", c);
-      else
-        out += static_cast<char>(c);
-    } else if (n == 2 && c == 0xC2 && static_cast<unsigned char>(s[i + 1]) < 0xA0) {
-      out += fmt::format("\\u{:04x}", static_cast<unsigned char>(s[i + 1]));  // C1 controls
-    } else if (n == 3 && c == 0xE2 && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
-               (static_cast<unsigned char>(s[i + 2]) == 0xA8 ||
-                static_cast<unsigned char>(s[i + 2]) == 0xA9 ||
-                (static_cast<unsigned char>(s[i + 2]) >= 0xAA &&
-                 static_cast<unsigned char>(s[i + 2]) <= 0xAE))) {
-      // line/paragraph separators and bidi overrides: invisible or reordering
-      out += fmt::format("\\u20{:02x}", static_cast<unsigned char>(s[i + 2]) - 0x80);
-    } else {
-      out.append(s.substr(i, n));
-    }
-    i += n;
-  }
-  return out;
-}
-
 Counts count(const std::vector<Result>& results) {
   Counts c;
   for (const auto& r : results) {
@@ -121,22 +58,6 @@ constexpr std::string_view kDirectiveForm =
 
 bool inline_suppressed(const Outcome& o) {
   return o.status == Status::Suppressed && o.suppressed_at.known();
-}
-
-// JSON strings must be valid UTF-8: replace invalid bytes, keep the rest as is.
-std::string valid_utf8(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size();) {
-    std::size_t n = utf8_length(s, i);
-    if (n == 0) {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    } else {
-      out.append(s.substr(i, n));
-      i += n;
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -246,6 +167,26 @@ void write_text(std::ostream& out, const std::vector<Result>& results, const Rep
 
 namespace {
 
+// The JSON text of a report. nlohmann escapes U+0000–U+001F; the other characters the escaping
+// policy shows as escapes (DEL, C1 and bidi controls, zero-width characters, U+2028/U+2029) are
+// written as \uXXXX too, so a report shown in a terminal or a diff can neither reorder nor hide
+// text. Outside strings a JSON text is ASCII, so the values parse back unchanged.
+std::string json_text(const nlohmann::ordered_json& doc) {
+  std::string text = doc.dump(2);
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    std::size_t n = std::max<std::size_t>(1, utf8_length(text, i));
+    char32_t cp = utf8_length(text, i) ? code_point_at(text, i, n) : 0;
+    if (cp >= 0x7F && escaped_by_sanitize(cp))
+      out += fmt::format("\\u{:04x}", static_cast<std::uint32_t>(cp));
+    else
+      out.append(text, i, n);
+    i += n;
+  }
+  return out;
+}
+
 nlohmann::ordered_json location_json(const Location& l) {
   nlohmann::ordered_json j = {{"path", valid_utf8(l.path)}, {"line", l.line}};
   if (l.column > 0) j["column"] = l.column;
@@ -302,7 +243,7 @@ void write_json(std::ostream& out, const std::vector<Result>& results, const Rep
   nlohmann::ordered_json directives = nlohmann::ordered_json::array();
   for (const Finding& f : o.findings) directives.push_back(finding_json(f));
   doc["directives"] = std::move(directives);
-  out << doc.dump(2) << "\n";
+  out << json_text(doc) << "\n";
 }
 
 // -- sarif ----------------------------------------------------------------------------------------
@@ -525,31 +466,15 @@ void write_sarif(std::ostream& out, const std::vector<Result>& results, const Re
                "sarif-schema-2.1.0.json"},
               {"version", "2.1.0"},
               {"runs", json::array({std::move(run)})}};
-  out << doc.dump(2) << "\n";
+  out << json_text(doc) << "\n";
 }
 
 // -- junit ----------------------------------------------------------------------------------------
 
 namespace {
 
-// Text that XML 1.0 can hold: terminal-safe (no C0/C1 controls, valid UTF-8), and the two
-// noncharacters U+FFFE and U+FFFF spelled out.
-std::string xml_safe(std::string_view s) {
-  std::string t = sanitize(s);
-  std::string out;
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    if (i + 2 < t.size() && static_cast<unsigned char>(t[i]) == 0xEF &&
-        static_cast<unsigned char>(t[i + 1]) == 0xBF &&
-        (static_cast<unsigned char>(t[i + 2]) == 0xBE ||
-         static_cast<unsigned char>(t[i + 2]) == 0xBF)) {
-      out += static_cast<unsigned char>(t[i + 2]) == 0xBE ? "\\ufffe" : "\\uffff";
-      i += 2;
-      continue;
-    }
-    out += t[i];
-  }
-  return out;
-}
+// Text that XML 1.0 can hold: the escaping policy leaves no character XML forbids.
+std::string xml_safe(std::string_view s) { return sanitize(s); }
 
 std::string xml_attr(std::string_view s) {
   std::string out;

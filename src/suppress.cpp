@@ -1,4 +1,5 @@
 #include "v15check/suppress.h"
+#include "v15check/text.h"
 
 #include <fmt/format.h>
 
@@ -153,7 +154,7 @@ std::vector<Finding> directive_findings(const Project& project, const Registry& 
       if (!registry.find(id)) {
         out.push_back(
             {FindingSeverity::Error, std::string(kInvalidDirectiveRule), d.location,
-             fmt::format("unknown check ID \"{}\" in the directive (see --list-checks)", id)});
+             fmt::format("unknown check ID \"{}\" in the directive (see --list-checks)", cap(id))});
         continue;
       }
       auto it = std::find_if(results.begin(), results.end(),

@@ -29,13 +29,13 @@ std::function<std::string(const Project&)> text(std::string s) {
 
 std::string start_process_label(const Project& p) {
   const StartProcessEnv& env = p.start_process_env();
-  if (env.command_text) return "startProcess " + *env.command_text;
+  if (env.command_text) return "startProcess " + cap(*env.command_text);
   return "startProcess (command not found)";
 }
 
 std::string install_label(const Project& p) {
   const std::string& script = p.start_process_env().script_path;
-  return fmt::format("image installs {}", script.empty() ? "the agent script" : script);
+  return fmt::format("image installs {}", script.empty() ? "the agent script" : cap(script));
 }
 
 // The Dockerfile line that puts the startProcess script into the image: a heredoc written to it,
@@ -58,7 +58,7 @@ std::string callback_label(const Project& p) {
   const StartProcessEnv& env = p.start_process_env();
   const FileModel* m = p.file(Role::DurableObject);
   if (const EnvEntry* e = env.entry("VF_CALLBACK_URL"); e && m && !e->value.null())
-    if (auto v = m->fold_string(e->value)) target = *v;
+    if (auto v = m->fold_string(e->value)) target = cap(*v);
   return fmt::format("POST {} with Bearer VF_STREAM_JWT, NDJSON body", target);
 }
 
@@ -74,7 +74,7 @@ const std::vector<HopSpec>& hop_specs() {
        kAgentDo,
        [](const Project& p) {
          return fmt::format("{}.idFromName(sessionId) stub fetch POST /chat",
-                            p.config().do_binding);
+                            cap(p.config().do_binding));
        },
        {"route.chat-do-stub"},
        nullptr},
@@ -334,7 +334,8 @@ std::vector<Hop> build_trace(const Project& project, const std::vector<Result>& 
     Hop h;
     h.from = std::string(spec.from);
     h.to = std::string(spec.to);
-    h.label = spec.label(project);
+    // whatever a label quotes, a hop stays one bounded line
+    h.label = cap(spec.label(project), kMessageMax);
     h.error_path = spec.error_path;
     Location fact = spec.fact_location ? spec.fact_location(project) : Location{};
     Location first_checked, first_failed;
@@ -356,6 +357,7 @@ std::vector<Hop> build_trace(const Project& project, const std::vector<Result>& 
     h.location = !h.found && first_failed.known() ? first_failed
                  : fact.known()                   ? fact
                                                   : first_checked;
+    h.location.path = cap(h.location.path, kMessageMax);
     hops.push_back(std::move(h));
   }
   return hops;
@@ -390,13 +392,15 @@ bool locale_is_utf8() {
   return locale_is_utf8(std::getenv("LC_ALL"), std::getenv("LC_CTYPE"), std::getenv("LANG"));
 }
 
-std::string mermaid_escape(std::string_view s) {
-  // Mermaid ends a message at `;` or a newline, reads `#…;` as an entity and `%%` as a comment;
-  // `<`/`>` could form arrows or HTML. Each becomes a numeric entity, which Mermaid renders back.
+std::string mermaid_escape(std::string_view text) {
+  // The report's policy first (no control, bidi or zero-width character, no invalid UTF-8), then
+  // Mermaid's syntax: it ends a message at `;` or a newline, reads `#…;` as an entity and `%%`
+  // as a comment; `<`/`>` could form arrows or HTML. Each becomes a numeric entity, which
+  // Mermaid renders back.
+  std::string s = sanitize(text);
   std::string out;
   out.reserve(s.size());
   for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
     switch (ch) {
       case '#':
       case ';':
@@ -408,28 +412,25 @@ std::string mermaid_escape(std::string_view s) {
       case '{':
       case '}':
       case '`':
-        out += fmt::format("#{};", static_cast<int>(c));
+        out += fmt::format("#{};", static_cast<int>(static_cast<unsigned char>(ch)));
         break;
       default:
-        out += c < 0x20 || c == 0x7F ? ' ' : ch;
+        out += ch;
     }
   }
   return out;
 }
 
-std::string dot_escape(std::string_view s) {
-  // Inside a DOT quoted string only `"` and `\` are special (`\` also starts escString codes
-  // such as \N, \G, \l); control characters become spaces.
+std::string dot_escape(std::string_view text) {
+  // The report's policy first (so graphviz never sees invalid UTF-8, which makes it fall back
+  // to Latin-1), then DOT's quoting: inside a quoted string only `"` and `\` are special (`\`
+  // also starts escString codes such as \N, \G, \l, so the policy's own escapes are quoted too).
+  std::string s = sanitize(text);
   std::string out;
   out.reserve(s.size());
   for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    if (ch == '"' || ch == '\\') {
-      out += '\\';
-      out += ch;
-    } else {
-      out += c < 0x20 || c == 0x7F ? ' ' : ch;
-    }
+    if (ch == '"' || ch == '\\') out += '\\';
+    out += ch;
   }
   return out;
 }

@@ -292,7 +292,7 @@ TEST(FlowTraceMermaid, HostileTextCannotBreakTheSyntax) {
     EXPECT_EQ(text.find('<'), std::string::npos) << text;
   }
   EXPECT_EQ(mermaid_escape("a;b#c"), "a#59;b#35;c");
-  EXPECT_EQ(mermaid_escape("x\ny\rz"), "x y z");
+  EXPECT_EQ(mermaid_escape("x\ny\rz"), "x\\ny\\rz");  // the report's escapes, on one line
 }
 
 TEST(FlowTraceDot, HostileTextStaysInsideTheQuotes) {
@@ -312,7 +312,7 @@ TEST(FlowTraceDot, HostileTextStaysInsideTheQuotes) {
     }
     EXPECT_EQ(quotes % 2, 0u) << l;
   }
-  EXPECT_EQ(dot_escape("a\"b\\c\nd"), "a\\\"b\\\\c d");
+  EXPECT_EQ(dot_escape("a\"b\\c\nd"), "a\\\"b\\\\c\\\\nd");  // \n, its backslash quoted
 }
 
 // Text the checked code contributes (the startProcess command, the callback URL) reaches the

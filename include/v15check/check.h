@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "v15check/model.h"
+#include "v15check/text.h"
 
 namespace v15 {
 
@@ -128,11 +129,14 @@ struct Selection {
 };
 
 // Runs the selected checks in catalogue order. A hook that throws yields a FAIL naming the
-// internal error rather than crashing the run.
+// internal error rather than crashing the run. Every outcome is bounded before it is returned:
+// each message and path at most kMessageMax bytes (text.h), at most 64 evidence entries.
 std::vector<Result> run_checks(const Registry& registry, const Project& project,
                                const Selection& selection);
 
-// Short name of a node's text for Found lines: one line, at most `max` characters.
+// Short name of a node's text for Found lines: one line (runs of whitespace become one space);
+// longer than `max` bytes, it is cut before the next character and ends "… (N bytes)" with the
+// length of the node's whole text.
 std::string snippet(const Node& n, std::size_t max = 80);
 
 }  // namespace v15

@@ -10,6 +10,7 @@
 
 #include "v15check/check.h"
 #include "v15check/suppress.h"
+#include "v15check/text.h"
 
 // SARIF's tool.driver.informationUri: where the project lives. Left out of the report unless a
 // build sets it (-DV15CHECK_INFORMATION_URI=\"https://…\"); the tool invents no address.
@@ -37,10 +38,6 @@ struct ReportOptions {
   std::string root_uri;
   std::vector<Finding> findings;  // suppression directive errors and warnings
 };
-
-// Makes text from checked code safe for a terminal: control characters (C0, DEL, C1) become
-// visible escapes (\n, \x1b, \u009b) and invalid UTF-8 bytes become \xNN. Valid UTF-8 is kept.
-std::string sanitize(std::string_view text);
 
 struct Counts {
   int passed = 0, failed = 0, suppressed = 0;
