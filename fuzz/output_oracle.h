@@ -7,8 +7,10 @@
 #include <string>
 #include <string_view>
 
-// The Unicode part of the text oracle (C1 controls, bidi controls, zero-width characters); 0
-// leaves only C0, DEL and invalid UTF-8.
+// The Unicode part of the text oracle (invalid UTF-8, C1 controls, bidi controls, zero-width
+// characters); 0 leaves only C0 controls and DEL. On unless a build turns it off (CMake option
+// V15CHECK_FUZZ_UNICODE_ORACLE), e.g. to look for other failures while the reporters' escaping
+// of these is incomplete.
 #ifndef V15CHECK_FUZZ_UNICODE_ORACLE
 #define V15CHECK_FUZZ_UNICODE_ORACLE 1
 #endif
@@ -19,8 +21,8 @@ namespace v15::fuzz {
 [[noreturn]] void violation(std::string_view what, std::string_view output, std::size_t at,
                             std::string_view detail);
 
-// Text for a terminal or a log: no C0 control but '\n', no DEL, only valid UTF-8 (no overlong
-// form, no surrogate, nothing past U+10FFFF); with V15CHECK_FUZZ_UNICODE_ORACLE also no C1
+// Text for a terminal or a log: no C0 control but '\n', no DEL; with V15CHECK_FUZZ_UNICODE_ORACLE
+// also only valid UTF-8 (no overlong form, no surrogate, nothing past U+10FFFF), no C1
 // control (U+0080-U+009F), bidi control (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069)
 // or zero-width character (U+200B-U+200D, U+FEFF). Decodes the bytes itself, independent of
 // the reporters' escaping.

@@ -12,10 +12,10 @@
 // - every line of the GitHub report is one workflow command (it starts with "::", and no CR sits
 //   inside it), but for the reporter's own closing summary line;
 // - the text report, the GitHub report, every trace format and the one-line messages (config
-//   error, summary) hold, with colour off, no C0 control but '\n', no DEL, and only valid UTF-8;
-//   and, unless V15CHECK_FUZZ_UNICODE_ORACLE is 0, no C1 control (U+0080-U+009F), bidi control
-//   (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069) or zero-width character
-//   (U+200B-U+200D, U+FEFF). This check decodes the bytes itself, independent of the
+//   error, summary) hold, with colour off, no C0 control but '\n' and no DEL; and, unless
+//   V15CHECK_FUZZ_UNICODE_ORACLE is 0, only valid UTF-8 and no C1 control (U+0080-U+009F),
+//   bidi control (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069) or zero-width
+//   character (U+200B-U+200D, U+FEFF). This check decodes the bytes itself, independent of the
 //   reporters' escaping (fuzz/output_oracle.h).
 // Reports with colour on are written too, for the crash oracles only.
 #include <cstddef>
