@@ -16,6 +16,8 @@ namespace v15::fuzz {
 
 namespace {
 
+constexpr bool kUnicodeOracle = V15CHECK_FUZZ_UNICODE_ORACLE != 0;
+
 // Decodes UTF-8 strictly (no overlong forms, no surrogates, nothing past U+10FFFF); returns the
 // code point and its length, or length 0 for an invalid sequence.
 std::pair<std::uint32_t, std::size_t> decode(std::string_view s, std::size_t i) {
@@ -78,18 +80,16 @@ void require_safe_text(std::string_view what, std::string_view out) {
   for (std::size_t i = 0; i < out.size();) {
     auto [cp, n] = decode(out, i);
     if (n == 0) {
-#if V15CHECK_FUZZ_UNICODE_ORACLE
-      violation(what, out, i, "invalid UTF-8");
-#endif
+      if (kUnicodeOracle) violation(what, out, i, "invalid UTF-8");
       ++i;
       continue;
     }
     if ((cp < 0x20 && cp != '\n') || cp == 0x7F) violation(what, out, i, "raw C0 control or DEL");
-#if V15CHECK_FUZZ_UNICODE_ORACLE
-    if (cp >= 0x80 && cp <= 0x9F) violation(what, out, i, "raw C1 control");
-    if (is_bidi_control(cp)) violation(what, out, i, "raw bidi control");
-    if (is_zero_width(cp)) violation(what, out, i, "raw zero-width character");
-#endif
+    if (kUnicodeOracle) {
+      if (cp >= 0x80 && cp <= 0x9F) violation(what, out, i, "raw C1 control");
+      if (is_bidi_control(cp)) violation(what, out, i, "raw bidi control");
+      if (is_zero_width(cp)) violation(what, out, i, "raw zero-width character");
+    }
     i += n;
   }
 }
