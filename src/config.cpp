@@ -307,14 +307,36 @@ class Parser {
 
 }  // namespace
 
+// Where nlohmann's parser stops on a document that is valid JSON text but has no value it can
+// hold (a number past double's range): the DOM parser reports those without a position, a SAX
+// pass names the byte where the value starts.
+struct StopPosition : nlohmann::json_sax<json> {
+  std::size_t byte = 0;
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override { return true; }
+  bool key(string_t&) override { return true; }
+  bool end_object() override { return true; }
+  bool start_array(std::size_t) override { return true; }
+  bool end_array() override { return true; }
+  bool parse_error(std::size_t position, const std::string& last_token,
+                   const nlohmann::detail::exception&) override {
+    // `position` is the token's last byte (1-based): name its first
+    byte = position + 1 > last_token.size() ? position + 1 - last_token.size() : position;
+    return false;
+  }
+};
+
 Config parse_config(const std::string& text, const std::string& origin,
                     const std::vector<std::string>& check_ids) {
-  json doc;
-  try {
-    doc = json::parse(text, nullptr, true, /*ignore_comments=*/true);
-  } catch (const json::parse_error& e) {
-    // e.byte is 1-based; turn it into line:column for people.
-    std::size_t byte = e.byte == 0 ? 0 : e.byte - 1;
+  // `byte` is 1-based; the message names its line:column, for people.
+  auto invalid = [&](std::size_t byte, const std::string& what, std::string_view from) {
+    byte = byte == 0 ? 0 : byte - 1;
     int line = 1, col = 1;
     for (std::size_t i = 0; i < byte && i < text.size(); ++i) {
       if (text[i] == '\n') {
@@ -324,10 +346,19 @@ Config parse_config(const std::string& text, const std::string& origin,
         ++col;
       }
     }
-    std::string what = e.what();
-    auto pos = what.find("syntax error");
-    throw ConfigError(fmt::format("{}:{}:{}: invalid JSON: {}", origin, line, col,
-                                  pos == std::string::npos ? what : what.substr(pos)));
+    auto pos = what.find(from);
+    return ConfigError(fmt::format("{}:{}:{}: invalid JSON: {}", origin, line, col,
+                                   pos == std::string::npos ? what : what.substr(pos)));
+  };
+  json doc;
+  try {
+    doc = json::parse(text, nullptr, true, /*ignore_comments=*/true);
+  } catch (const json::parse_error& e) {
+    throw invalid(e.byte, e.what(), "syntax error");
+  } catch (const json::out_of_range& e) {
+    StopPosition stop;
+    json::sax_parse(text, &stop, json::input_format_t::json, true, /*ignore_comments=*/true);
+    throw invalid(stop.byte, e.what(), "number overflow");
   }
   Parser p(text, origin);
   if (!p.positions().duplicate().empty())

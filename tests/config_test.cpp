@@ -139,6 +139,13 @@ TEST(Config, InvalidJsonNamesLineAndColumn) {
   EXPECT_NE(e.find("invalid JSON"), std::string::npos) << e;
 }
 
+TEST(Config, NumberOutOfRangeIsAConfigError) {
+  // nlohmann's parser reports a number past double's range as out_of_range, not parse_error.
+  std::string e = error_of("{\n  \"bridgeTimeoutMs\": 1e999\n}");
+  EXPECT_NE(e.find("cfg.json:2:22:"), std::string::npos) << e;
+  EXPECT_NE(e.find("invalid JSON: number overflow parsing '1e999'"), std::string::npos) << e;
+}
+
 TEST(Config, DeepNestingIsAnErrorNotACrash) {
   std::string deep = "{\"roles\": " + std::string(100000, '[') + std::string(100000, ']') + "}";
   EXPECT_NE(error_of(deep).find("/roles"), std::string::npos);
