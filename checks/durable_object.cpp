@@ -107,7 +107,7 @@ Outcome fetch_routes_to(const CheckContext& ctx, std::string_view path, std::str
       std::vector<std::string> others;
       for (const Node& call : m.nodes_in("call_expression", r->handler))
         if (FileModel::callee_object(call).is("this"))
-          others.push_back(fmt::format("this.{}()", FileModel::callee_name(call)));
+          others.push_back(fmt::format("this.{}()", cap(FileModel::callee_name(call))));
       where = m.location(r->anchor);
       problem = fmt::format("the POST {} branch (line {}) does not call this.{}(){}", path,
                             r->anchor.line(), target,
