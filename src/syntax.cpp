@@ -348,15 +348,23 @@ void count_tree_sitter_memory() {
 struct ParseBudget {
   std::int64_t start;
   std::int64_t limit;
+  std::int64_t peak = 0;
   bool exceeded = false;
 };
 
 // tree-sitter asks every hundred parse actions whether to stop.
 bool stop_when_over_budget(TSParseState* state) {
   auto* budget = static_cast<ParseBudget*>(state->payload);
-  if (tree_sitter_bytes - budget->start > budget->limit) budget->exceeded = true;
+  budget->peak = std::max(budget->peak, tree_sitter_bytes - budget->start);
+  if (budget->peak > budget->limit) budget->exceeded = true;
   return budget->exceeded;
 }
+
+// Memory freed in many small blocks (a parse stack, a tree) stays in the process until the
+// allocator hands it back; the flat table and the model are allocated afresh, so without this
+// the peak is their sum rather than the larger of them. Only worth its time after a big parse.
+constexpr std::int64_t kReturnFreedAbove = std::int64_t{32} << 20;
+void return_freed_memory() { malloc_trim(0); }
 
 struct StringInput {
   std::string_view text;
@@ -371,6 +379,13 @@ struct StringInput {
   }
 };
 }  // namespace
+
+void Tree::release_syntax_tree() {
+  if (table_) table_->detach_tree();
+  bool big = table_ && table_->size() > (std::size_t{1} << 20);
+  tree_.reset();
+  if (big) return_freed_memory();
+}
 
 Parser::Parser(std::size_t memory_budget) : memory_budget_(memory_budget) {
   count_tree_sitter_memory();
@@ -387,6 +402,7 @@ Tree Parser::parse(std::string_view source, Language language) {
                                               TSParseOptions{&budget, stop_when_over_budget});
   ts_parser_reset(parser_.get());  // an abandoned parse keeps its stack for a resumption: drop it
   over_budget_ = budget.exceeded;
+  if (budget.peak > kReturnFreedAbove) return_freed_memory();
   if (over_budget_ && tree) {
     ts_tree_delete(tree);
     tree = nullptr;

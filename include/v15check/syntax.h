@@ -177,10 +177,7 @@ class Tree {
   const TSTree* raw() const { return tree_.get(); }
   // Frees tree-sitter's own tree once the flat table holds what the model reads, so the next
   // parse reuses its memory; queries then run on a fresh parse of the same source.
-  void release_syntax_tree() {
-    if (table_) table_->detach_tree();
-    tree_.reset();
-  }
+  void release_syntax_tree();
   std::string_view source() const { return source_; }
   Language language() const { return language_; }
 
