@@ -15,6 +15,10 @@ namespace v15 {
 
 namespace {
 
+// How many levels of `!`, `&&` / `||` or helper hops a test looks through: each is a level of
+// recursion, and a condition can nest without bound.
+constexpr int kMaxConditionDepth = 64;
+
 constexpr std::string_view kMethod = "dispatchContainer";
 
 using Predicate = std::function<bool(const Node&)>;
@@ -110,15 +114,18 @@ struct GuardTest {
   Node statement;  // the if statement
 };
 
-void guard_tests(const Node& cond, bool positive, const Node& stmt, std::vector<GuardTest>& out) {
+void guard_tests(const Node& cond, bool positive, const Node& stmt, std::vector<GuardTest>& out,
+                 int depth = 0) {
+  if (depth > kMaxConditionDepth) return;  // `!!…x`, `a || b || …`: a level per operator
+
   Node e = FileModel::strip(cond);
   if (e.is("unary_expression") && e.field("operator").text() == "!")
-    return guard_tests(e.field("argument"), !positive, stmt, out);
+    return guard_tests(e.field("argument"), !positive, stmt, out, depth + 1);
   if (e.is("binary_expression")) {
     std::string_view op = e.field("operator").kind();
     if (op == "||" || op == "&&") {
-      guard_tests(e.field("left"), positive, stmt, out);
-      guard_tests(e.field("right"), positive, stmt, out);
+      guard_tests(e.field("left"), positive, stmt, out, depth + 1);
+      guard_tests(e.field("right"), positive, stmt, out, depth + 1);
       return;
     }
   }
@@ -514,7 +521,9 @@ bool is_status(const FileModel& m, const Node& n) {
 }
 
 // The strings an array/Set expression holds: ['a', 'b'], new Set([...]), or a const bound to one.
-std::vector<std::string> string_set(const FileModel& m, const Node& expr) {
+std::vector<std::string> string_set(const FileModel& m, const Node& expr, int depth = 0) {
+  if (depth > kMaxConditionDepth) return {};  // `new Set(new Set(…))` nests without bound
+
   Node e = FileModel::strip(expr);
   if (e.is("identifier") || e.is("member_expression")) {
     Origin o = m.trace(e);
@@ -530,7 +539,7 @@ std::vector<std::string> string_set(const FileModel& m, const Node& expr) {
   if (e.is("new_expression") && FileModel::callee_name(e) == "Set") {
     auto args = FileModel::arguments(e);
     if (args.empty()) return {};
-    return string_set(m, args[0]);
+    return string_set(m, args[0], depth + 1);
   }
   std::vector<std::string> out;
   if (!e.is("array")) return out;

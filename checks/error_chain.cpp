@@ -11,6 +11,10 @@ namespace v15 {
 
 namespace {
 
+// How many levels of `!`, `&&` / `||` or helper hops a test looks through: each is a level of
+// recursion, and a condition can nest without bound.
+constexpr int kMaxConditionDepth = 64;
+
 constexpr int kHelperLevels = 2;  // helpers of helpers: `sendError` called from `failBridge`
 constexpr int kMaxHops = 3;       // parameter → argument and caller hops
 
@@ -543,14 +547,18 @@ bool is_nullish(const Node& n) {
 }
 
 // Whether `cond` is true when `subject` is missing: `!x`, `x == null`, `x === undefined`, an `||`.
-bool tests_missing(const Node& cond, const std::function<bool(const Node&)>& subject) {
+bool tests_missing(const Node& cond, const std::function<bool(const Node&)>& subject,
+                   int depth = 0) {
+  if (depth > kMaxConditionDepth) return false;  // `a || b || …` nests a level per operand
+
   Node c = FileModel::strip(cond);
   if (c.is("unary_expression") && c.field("operator").text() == "!")
     return subject(c.field("argument"));
   if (c.is("binary_expression")) {
     std::string_view op = c.field("operator").kind();
     if (op == "||")
-      return tests_missing(c.field("left"), subject) || tests_missing(c.field("right"), subject);
+      return tests_missing(c.field("left"), subject, depth + 1) ||
+             tests_missing(c.field("right"), subject, depth + 1);
     if (op == "===" || op == "==") {
       if (is_nullish(c.field("right"))) return subject(c.field("left"));
       if (is_nullish(c.field("left"))) return subject(c.field("right"));
@@ -1055,16 +1063,18 @@ std::optional<std::string> worker_side(const CheckContext& ctx, Outcome& failure
 }
 
 // Which branch of a status test runs on failure: +1 the consequence, -1 the alternative, 0 either.
-int failure_branch(const FileModel& m, const Node& cond, const Node& read) {
+int failure_branch(const FileModel& m, const Node& cond, const Node& read, int depth = 0) {
+  if (depth > kMaxConditionDepth) return 0;  // `!!…x`, `a && b && …`: a level per operator
+
   Node c = FileModel::strip(cond);
   if (c.is("unary_expression") && c.field("operator").text() == "!")
-    return -failure_branch(m, c.field("argument"), read);
+    return -failure_branch(m, c.field("argument"), read, depth + 1);
   if (c.is("member_expression") && FileModel::last_name(c) == "ok") return -1;
   if (c.is("binary_expression")) {
     std::string_view op = c.field("operator").kind();
     if (op == "&&" || op == "||") {
       Node side = c.field("left").contains(read) ? c.field("left") : c.field("right");
-      return failure_branch(m, side, read);
+      return failure_branch(m, side, read, depth + 1);
     }
     Node l = c.field("left"), r = c.field("right");
     auto n = m.fold_number(r.contains(read) ? l : r);

@@ -10,6 +10,10 @@ namespace v15 {
 
 namespace {
 
+// How many levels of `!`, `&&` / `||` or helper hops a test looks through: each is a level of
+// recursion, and a condition can nest without bound.
+constexpr int kMaxConditionDepth = 64;
+
 constexpr std::string_view kChatPath = "/api/v15/chat";
 constexpr std::string_view kStreamPath = "/internal/stream";
 
@@ -87,7 +91,9 @@ Region handler_region(const FileModel& m, const Route& r) {
 
 // The request object the handler received: the enclosing function's first parameter, or
 // Hono's `c.req.raw`.
-bool is_incoming_request(const FileModel& m, const Route& r, const Node& expr) {
+bool is_incoming_request(const FileModel& m, const Route& r, const Node& expr, int depth = 0) {
+  if (depth > kMaxConditionDepth) return false;  // helper hops nest as deep as the calls do
+
   Node e = FileModel::strip_await(expr);
   Origin o = m.trace(e);
   Node base = FileModel::strip(o.expr);
@@ -102,7 +108,7 @@ bool is_incoming_request(const FileModel& m, const Route& r, const Node& expr) {
   if (!params.empty() && params[0].contains(b->name_node)) return true;
   // a same-file helper's parameter (`handleStream(request, env)`): the argument the route passes
   Node outer = m.caller_value(base, *f);
-  return !outer.null() && outer != base && is_incoming_request(m, r, outer);
+  return !outer.null() && outer != base && is_incoming_request(m, r, outer, depth + 1);
 }
 
 // The request handed to a stub's fetch: `fetch(request)`, `fetch(new Request(…))`, or
@@ -342,7 +348,9 @@ Outcome chat_do_stub(const CheckContext& ctx) {
   return Outcome::fail(where, problem);
 }
 
-bool mentions_bearer(const FileModel& m, const Node& n) {
+bool mentions_bearer(const FileModel& m, const Node& n, int depth = 0) {
+  if (depth > kMaxConditionDepth) return false;  // `x.length.length…`
+
   auto has = [](std::string_view s) {
     std::string lower(s);
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -356,7 +364,7 @@ bool mentions_bearer(const FileModel& m, const Node& n) {
     if (t.is("regex")) return has(t.field("pattern").text());
   }
   if (s.is("member_expression") && FileModel::last_name(s) == "length")
-    return mentions_bearer(m, s.field("object"));
+    return mentions_bearer(m, s.field("object"), depth + 1);
   return false;
 }
 

@@ -12,6 +12,7 @@ namespace v15 {
 namespace {
 
 constexpr int kMaxTraceDepth = 24;
+constexpr std::size_t kMaxPatternDepth = 256;
 
 bool is_function_kind(std::string_view k) {
   return k == "function_declaration" || k == "function_expression" || k == "arrow_function" ||
@@ -447,7 +448,9 @@ void FileModel::index() {
 void FileModel::index_binding_pattern(const Node& pattern, BindingKind kind, const Node& declarator,
                                       const Node& init, const Node& scope,
                                       std::vector<std::string> path) {
-  if (pattern.null()) return;
+  // each level of destructuring adds a step to the path and a level of recursion; deeper than
+  // this is no binding a check follows
+  if (pattern.null() || path.size() > kMaxPatternDepth) return;
   std::string_view k = pattern.kind();
   auto add = [&](const Node& id, Node default_value, std::vector<std::string> p) {
     Binding b;
@@ -993,8 +996,13 @@ std::optional<Constant> FileModel::fold_depth(const Node& expr, int depth) const
 }
 
 std::optional<std::string> FileModel::pattern(const Node& expr) const {
+  return pattern_depth(expr, 0);
+}
+
+std::optional<std::string> FileModel::pattern_depth(const Node& expr, int depth) const {
   Node e = strip(expr);
-  if (e.null()) return std::nullopt;
+  // `a + b + …` nests one level per operand, and a const can name itself in its initialiser
+  if (e.null() || depth > kMaxTraceDepth) return std::nullopt;
   if (auto s = fold_string(e)) return s;
   auto name_of = [&](const Node& sub) -> std::string {
     Node s = strip(sub);
@@ -1014,8 +1022,8 @@ std::optional<std::string> FileModel::pattern(const Node& expr) const {
     return out;
   }
   if (e.is("binary_expression") && e.field("operator").kind() == "+") {
-    auto l = pattern(e.field("left"));
-    auto r = pattern(e.field("right"));
+    auto l = pattern_depth(e.field("left"), depth + 1);
+    auto r = pattern_depth(e.field("right"), depth + 1);
     std::string ls = l ? *l : name_of(e.field("left"));
     std::string rs = r ? *r : name_of(e.field("right"));
     return ls + rs;
@@ -1024,7 +1032,8 @@ std::optional<std::string> FileModel::pattern(const Node& expr) const {
     const Binding* b = resolve(e);
     if (b && b->kind == BindingKind::Const && b->path.empty() && !b->init.null()) {
       Node init = strip(b->init);
-      if (init.is("template_string") || init.is("binary_expression")) return pattern(init);
+      if (init.is("template_string") || init.is("binary_expression"))
+        return pattern_depth(init, depth + 1);
     }
   }
   return std::nullopt;

@@ -35,6 +35,9 @@ struct RxNode {
 };
 
 constexpr int kMaxRegexDepth = 32;
+constexpr std::size_t kMaxRegexLength = 1024;
+// How many nested `||` / `.length` levels a guard test looks through.
+constexpr int kMaxConditionDepth = 64;
 
 class RegexParser {
  public:
@@ -388,6 +391,9 @@ class RegexMatcher {
 
 std::optional<bool> regex_matches_whole(std::string_view pattern, std::string_view flags,
                                         std::string_view input) {
+  // the matcher recurses once per atom it matches: a separator regex is a few characters, and a
+  // pattern this long is answered "unknown" rather than matched on the stack
+  if (pattern.size() > kMaxRegexLength) return std::nullopt;
   auto root = RegexParser(pattern).parse();
   if (!root) return std::nullopt;
   return RegexMatcher(input, flags).whole(*root);
@@ -558,14 +564,17 @@ class StreamScan {
 
   // Whether `cond` holds when `subject` is missing: `!x`, `x == null`, `x === undefined`, or
   // one side of an `||`.
-  bool tests_missing(const Node& cond, const std::function<bool(const Node&)>& subject) const {
+  bool tests_missing(const Node& cond, const std::function<bool(const Node&)>& subject,
+                     int depth = 0) const {
+    if (depth > kMaxConditionDepth) return false;  // `a || b || …` nests one level per operand
     Node c = FileModel::strip(cond);
     if (c.is("unary_expression") && c.field("operator").text() == "!")
       return subject(c.field("argument"));
     if (c.is("binary_expression")) {
       std::string_view op = c.field("operator").kind();
       if (op == "||")
-        return tests_missing(c.field("left"), subject) || tests_missing(c.field("right"), subject);
+        return tests_missing(c.field("left"), subject, depth + 1) ||
+               tests_missing(c.field("right"), subject, depth + 1);
       if (op == "===" || op == "==") {
         Node l = c.field("left"), r = c.field("right");
         if (is_nullish(r)) return subject(l);
@@ -618,7 +627,8 @@ class StreamScan {
     }
   }
 
-  static bool mentions_bearer(const FileModel& m, const Node& n) {
+  static bool mentions_bearer(const FileModel& m, const Node& n, int depth = 0) {
+    if (depth > kMaxConditionDepth) return false;
     auto has = [](std::string_view s) {
       return ascii_lower(s).find("bearer") != std::string::npos;
     };
@@ -627,7 +637,7 @@ class StreamScan {
     if (s.is("regex")) return has(s.field("pattern").text());
     if (auto v = m.fold_string(s)) return has(*v);
     if (s.is("member_expression") && FileModel::last_name(s) == "length")
-      return mentions_bearer(m, s.field("object"));
+      return mentions_bearer(m, s.field("object"), depth + 1);
     return false;
   }
 

@@ -26,7 +26,12 @@ struct FileJob {
     try {
       Tree tree = parser.parse(file->text, language);
       if (!tree.valid()) {
-        failure = fmt::format("{}: the parser gave up on this file", file->path);
+        failure = parser.over_budget()
+                      ? fmt::format(
+                            "{}: refused: parsing it needs more than {} MiB (code nested "
+                            "or chained this deeply is not supported)",
+                            file->path, parser.memory_budget() >> 20)
+                      : fmt::format("{}: the parser gave up on this file", file->path);
         return;
       }
       tree.release_syntax_tree();  // the flat table has it all; the next parse reuses the memory

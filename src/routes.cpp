@@ -8,6 +8,9 @@
 namespace v15 {
 
 namespace {
+// How many nested `||` / `.toUpperCase()` levels a route test looks through: each is a level of
+// recursion, and a condition can chain without bound.
+constexpr int kMaxConditionDepth = 64;
 
 struct Test {
   enum class What { Method, Path } what;
@@ -21,17 +24,18 @@ std::string upper(std::string s) {
   return s;
 }
 
-bool is_method_expr(const FileModel& m, const Node& e) {
+bool is_method_expr(const FileModel& m, const Node& e, int depth = 0) {
+  if (depth > kMaxConditionDepth) return false;
   Node s = FileModel::strip(e);
   // `request.method.toUpperCase()`: a case-normalised method is still the method
   if (s.is("call_expression") && FileModel::arguments(s).empty() &&
       (FileModel::callee_name(s) == "toUpperCase" || FileModel::callee_name(s) == "toLowerCase"))
-    return is_method_expr(m, FileModel::callee_object(s));
+    return is_method_expr(m, FileModel::callee_object(s), depth + 1);
   if (s.is("member_expression")) return FileModel::last_name(s) == "method";
   if (s.is("identifier")) {
     Origin o = m.trace(s);
     if (!o.path.empty()) return o.path.back() == "method";
-    return !o.expr.null() && o.expr.is("call_expression") && is_method_expr(m, o.expr);
+    return !o.expr.null() && o.expr.is("call_expression") && is_method_expr(m, o.expr, depth + 1);
   }
   return false;
 }
@@ -75,7 +79,8 @@ std::optional<Test> comparison(const FileModel& m, const Node& cond) {
 
 // The tests of a condition that hold when it is true: conjuncts of `&&`; a `||` of path tests
 // yields alternatives, kept as several Path tests.
-void collect_tests(const FileModel& m, const Node& cond, std::vector<Test>& out) {
+void collect_tests(const FileModel& m, const Node& cond, std::vector<Test>& out, int depth = 0) {
+  if (depth > kMaxConditionDepth) return;  // `a || b || …` nests one level per operand
   std::vector<Node> work{cond};
   while (!work.empty()) {
     Node c = FileModel::strip(work.back());
@@ -89,8 +94,8 @@ void collect_tests(const FileModel& m, const Node& cond, std::vector<Test>& out)
       }
       if (op == "||") {
         std::vector<Test> alts;
-        collect_tests(m, c.field("left"), alts);
-        collect_tests(m, c.field("right"), alts);
+        collect_tests(m, c.field("left"), alts, depth + 1);
+        collect_tests(m, c.field("right"), alts, depth + 1);
         bool all_same = !alts.empty() && std::all_of(alts.begin(), alts.end(), [&](const Test& t) {
           return !t.negated && t.what == alts.front().what;
         });
@@ -106,18 +111,27 @@ void collect_tests(const FileModel& m, const Node& cond, std::vector<Test>& out)
 // statement.
 std::vector<Node> statements_of(const Node& n) {
   std::vector<Node> out;
-  if (n.is("switch_case") || n.is("statement_block")) {
-    for (const Node& c : n.named_children()) {
-      if (n.is("switch_case") && n.field("value") == c) continue;
-      if (c.is("statement_block")) {
-        auto inner = statements_of(c);
-        out.insert(out.end(), inner.begin(), inner.end());
-      } else {
-        out.push_back(c);
-      }
-    }
-  } else if (!n.null()) {
-    out.push_back(n);
+  if (!n.is("switch_case") && !n.is("statement_block")) {
+    if (!n.null()) out.push_back(n);
+    return out;
+  }
+  // blocks nest without bound (`{ { … } }`): an explicit stack of the children still to visit,
+  // in reverse, keeps document order without recursion
+  Node case_value = n.is("switch_case") ? n.field("value") : Node{};
+  std::vector<Node> work;
+  auto push_children = [&](const Node& block) {
+    std::vector<Node> kids = block.named_children();
+    for (auto it = kids.rbegin(); it != kids.rend(); ++it)
+      if (!(*it == case_value) || case_value.null()) work.push_back(*it);
+  };
+  push_children(n);
+  while (!work.empty()) {
+    Node c = work.back();
+    work.pop_back();
+    if (c.is("statement_block"))
+      push_children(c);
+    else
+      out.push_back(c);
   }
   return out;
 }
@@ -208,6 +222,11 @@ void FileModel::compute_routes() const {
         method_node = t.node;
       }
     Node handler = stmt.field("consequence");
+    // only a path test makes a route: the search for a method guard around one walks up
+    bool routes_a_path = std::any_of(tests.begin(), tests.end(), [](const Test& t) {
+      return t.what == Test::What::Path && !t.negated;
+    });
+    if (!routes_a_path) continue;
     if (method.empty()) std::tie(method, method_node) = method_for(*this, stmt, handler);
     for (const auto& t : tests) {
       if (t.what != Test::What::Path || t.negated) continue;

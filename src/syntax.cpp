@@ -1,5 +1,6 @@
 #include "v15check/syntax.h"
 
+#include <malloc.h>
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -299,13 +300,113 @@ uintptr_t Node::id() const {
 }
 std::string_view Node::source() const { return null() ? std::string_view{} : table_->source(); }
 
-Parser::Parser() : parser_(ts_parser_new()) {}
+// -- tree-sitter's memory ------------------------------------------------------------------------
+
+namespace {
+// Bytes tree-sitter holds, as allocated and freed by this thread. A parse runs on one thread, so
+// the difference across it is that parse's own memory whatever the other lane does. Counted by
+// the allocator's usable size, so memory allocated before the hooks were installed (or by plain
+// malloc, and freed by tree-sitter) only makes the count lower, never a parse look larger.
+thread_local std::int64_t tree_sitter_bytes = 0;
+
+std::int64_t usable(void* p) { return p ? static_cast<std::int64_t>(malloc_usable_size(p)) : 0; }
+
+void* counted_malloc(std::size_t size) {
+  void* p = std::malloc(size);
+  if (size > 0 && !p) std::abort();  // as tree-sitter's own allocator: it cannot recover
+  tree_sitter_bytes += usable(p);
+  return p;
+}
+void* counted_calloc(std::size_t count, std::size_t size) {
+  void* p = std::calloc(count, size);
+  if (count > 0 && size > 0 && !p) std::abort();
+  tree_sitter_bytes += usable(p);
+  return p;
+}
+void* counted_realloc(void* old, std::size_t size) {
+  std::int64_t before = usable(old);
+  void* p = std::realloc(old, size);
+  if (size > 0 && !p) std::abort();
+  tree_sitter_bytes += usable(p) - before;
+  return p;
+}
+void counted_free(void* p) {
+  tree_sitter_bytes -= usable(p);
+  std::free(p);
+}
+
+// tree-sitter takes its allocator as process-wide hooks; they are installed once, before the
+// first parser allocates anything, and only count.
+void count_tree_sitter_memory() {
+  static const bool installed = [] {
+    ts_set_allocator(counted_malloc, counted_calloc, counted_realloc, counted_free);
+    return true;
+  }();
+  (void)installed;
+}
+
+struct ParseBudget {
+  std::int64_t start;
+  std::int64_t limit;
+  std::int64_t peak = 0;
+  bool exceeded = false;
+};
+
+// tree-sitter asks every hundred parse actions whether to stop.
+bool stop_when_over_budget(TSParseState* state) {
+  auto* budget = static_cast<ParseBudget*>(state->payload);
+  budget->peak = std::max(budget->peak, tree_sitter_bytes - budget->start);
+  if (budget->peak > budget->limit) budget->exceeded = true;
+  return budget->exceeded;
+}
+
+// Memory freed in many small blocks (a parse stack, a tree) stays in the process until the
+// allocator hands it back; the flat table and the model are allocated afresh, so without this
+// the peak is their sum rather than the larger of them. Only worth its time after a big parse.
+constexpr std::int64_t kReturnFreedAbove = std::int64_t{32} << 20;
+void return_freed_memory() { malloc_trim(0); }
+
+struct StringInput {
+  std::string_view text;
+  static const char* read(void* payload, uint32_t byte, TSPoint, uint32_t* bytes_read) {
+    std::string_view t = static_cast<StringInput*>(payload)->text;
+    if (byte >= t.size()) {
+      *bytes_read = 0;
+      return "";
+    }
+    *bytes_read = static_cast<uint32_t>(t.size() - byte);
+    return t.data() + byte;
+  }
+};
+}  // namespace
+
+void Tree::release_syntax_tree() {
+  if (table_) table_->detach_tree();
+  bool big = table_ && table_->size() > (std::size_t{1} << 20);
+  tree_.reset();
+  if (big) return_freed_memory();
+}
+
+Parser::Parser(std::size_t memory_budget) : memory_budget_(memory_budget) {
+  count_tree_sitter_memory();
+  parser_.reset(ts_parser_new());
+}
 
 Tree Parser::parse(std::string_view source, Language language) {
+  over_budget_ = false;
   if (!ts_parser_set_language(parser_.get(), grammar(language))) return {};
-  TSTree* tree = ts_parser_parse_string(parser_.get(), nullptr, source.data(),
-                                        static_cast<uint32_t>(source.size()));
-  ts_parser_reset(parser_.get());
+  StringInput text{source};
+  TSInput input{&text, StringInput::read, TSInputEncodingUTF8, nullptr};
+  ParseBudget budget{tree_sitter_bytes, static_cast<std::int64_t>(memory_budget_)};
+  TSTree* tree = ts_parser_parse_with_options(parser_.get(), nullptr, input,
+                                              TSParseOptions{&budget, stop_when_over_budget});
+  ts_parser_reset(parser_.get());  // an abandoned parse keeps its stack for a resumption: drop it
+  over_budget_ = budget.exceeded;
+  if (budget.peak > kReturnFreedAbove) return_freed_memory();
+  if (over_budget_ && tree) {
+    ts_tree_delete(tree);
+    tree = nullptr;
+  }
   return Tree(tree, source, language);
 }
 

@@ -15,18 +15,22 @@
 #include "./subtree.h"
 #include "./tree.h"
 
+/* One frame per open subtree, so a tree nested a million levels deep holds a million frames at
+ * once: 24 bytes each. The parent's alias sequence and field map are looked up again per child
+ * (two array reads) rather than kept; positions are bytes only (lines come from the table). */
 typedef struct {
-  Subtree parent;          /* whose children this frame iterates */
-  uint32_t child_index;    /* next child */
-  uint32_t structural;     /* structural index of the next child (extras do not count) */
-  Length position;         /* start of the next child, after its padding */
-  const TSSymbol* aliases; /* alias sequence of the parent's production, or NULL */
-  const TSFieldMapEntry* fields;
-  const TSFieldMapEntry* fields_end;
-  uint32_t owner;      /* row the visible children attach to */
-  TSFieldId inherited; /* field a visible descendant takes when its own lookup finds none */
-  bool visible;        /* the parent is a visible node: its row ends when the frame closes */
+  Subtree parent;       /* whose children this frame iterates */
+  uint32_t child_index; /* next child */
+  uint32_t position;    /* start byte of the next child, after its padding */
+  uint32_t owner;       /* row the visible children attach to */
+  uint16_t structural;  /* structural index of the next child (extras do not count); only a
+                           production's children use it, and a production is short */
+  uint16_t inherited;   /* field a visible descendant takes when its own lookup finds none, and
+                           FRAME_VISIBLE: the parent's row ends when the frame closes */
 } Frame;
+
+#define FRAME_VISIBLE 0x8000u
+#define FRAME_FIELD 0x7fffu
 
 typedef struct {
   Frame* data;
@@ -57,23 +61,23 @@ static v15_syntax_row* rows_push(v15_syntax_rows* out) {
   return &out->rows[out->size++];
 }
 
-static Frame frame_for(const TSLanguage* language, Subtree parent, Length position, uint32_t owner,
-                       TSFieldId inherited, bool visible) {
-  uint16_t production = parent.ptr->production_id;
-  Frame f = {parent, 0,    0,     position,  ts_language_alias_sequence(language, production),
-             NULL,   NULL, owner, inherited, visible};
-  ts_language_field_map(language, production, &f.fields, &f.fields_end);
+static Frame frame_for(Subtree parent, uint32_t position, uint32_t owner, TSFieldId inherited,
+                       bool visible) {
+  Frame f = {parent, 0, position,
+             owner,  0, (uint16_t)((inherited & FRAME_FIELD) | (visible ? FRAME_VISIBLE : 0))};
   return f;
 }
 
-static TSFieldId field_at(const Frame* f, uint32_t structural) {
-  for (const TSFieldMapEntry* e = f->fields; e < f->fields_end; e++)
+static TSFieldId field_at(const TSLanguage* language, const Frame* f, uint32_t structural) {
+  const TSFieldMapEntry *e, *end;
+  ts_language_field_map(language, f->parent.ptr->production_id, &e, &end);
+  for (; e < end; e++)
     if (!e->inherited && e->child_index == structural) return e->field_id;
   return 0;
 }
 
 static bool emit(const TSLanguage* language, v15_syntax_rows* out, Subtree node, TSSymbol alias,
-                 Length start, uint32_t parent, TSFieldId field) {
+                 uint32_t start, uint32_t parent, TSFieldId field) {
   v15_syntax_row* r = rows_push(out);
   if (!r) return false;
   TSSymbol symbol = alias ? alias : ts_subtree_symbol(node);
@@ -81,12 +85,12 @@ static bool emit(const TSLanguage* language, v15_syntax_rows* out, Subtree node,
   /* ts_language_public_symbol, without the call */
   TSSymbol public_symbol =
       symbol == ts_builtin_sym_error ? symbol : language->public_symbol_map[symbol];
-  Length end = length_add(start, ts_subtree_size(node));
+  uint32_t end = start + ts_subtree_size(node).bytes;
   r->parent = parent;
   r->end = out->size; /* a leaf's; a parent's is set when its frame closes */
   r->first_child = r->child_count = r->named_count = 0;
-  r->start_byte = start.bytes;
-  r->end_byte = end.bytes;
+  r->start_byte = start;
+  r->end_byte = end;
   r->symbol = public_symbol;
   r->field = field;
   r->flags =
@@ -109,47 +113,50 @@ bool v15_flatten(const TSTree* tree, v15_syntax_rows* out) {
   if (!reserve((void**)&out->rows, &out->capacity, ts_subtree_visible_descendant_count(root) + 1,
                sizeof(v15_syntax_row)))
     return false;
-  bool ok = emit(language, out, root, 0, ts_subtree_padding(root), V15_ROW_NONE, 0);
+  uint32_t root_start = ts_subtree_padding(root).bytes;
+  bool ok = emit(language, out, root, 0, root_start, V15_ROW_NONE, 0);
   if (ok && ts_subtree_child_count(root) > 0)
-    ok = frames_push(&stack, frame_for(language, root, ts_subtree_padding(root), 0, 0, true));
+    ok = frames_push(&stack, frame_for(root, root_start, 0, 0, true));
   while (ok && stack.size > 0) {
     Frame* f = &stack.data[stack.size - 1];
     if (f->child_index == f->parent.ptr->child_count) {
-      if (f->visible) out->rows[f->owner].end = out->size;
+      if (f->inherited & FRAME_VISIBLE) out->rows[f->owner].end = out->size;
       stack.size--;
       continue;
     }
     const Subtree* children = ts_subtree_children(f->parent);
     Subtree child = children[f->child_index];
-    Length start = f->position;
+    uint32_t start = f->position;
     bool extra = ts_subtree_extra(child);
     bool visible = ts_subtree_visible(child);
     TSSymbol alias = 0;
     uint32_t structural = f->structural;
     if (!extra) {
-      if (f->aliases) alias = f->aliases[structural];
+      /* ts_language_alias_at: only a production (id != 0) has an alias sequence */
+      uint16_t production = f->parent.ptr->production_id;
+      if (production) alias = ts_language_alias_sequence(language, production)[structural];
       visible = visible || alias != 0;
       f->structural++;
     }
-    f->position = length_add(f->position, ts_subtree_size(child));
+    f->position += ts_subtree_size(child).bytes;
     f->child_index++;
     if (f->child_index < f->parent.ptr->child_count)
-      f->position = length_add(f->position, ts_subtree_padding(children[f->child_index]));
+      f->position += ts_subtree_padding(children[f->child_index]).bytes;
 
     /* as ts_tree_cursor_current_field_id: the node's own entry, else its hidden ancestors' */
     TSFieldId field = 0;
     if (!extra) {
-      field = field_at(f, structural);
-      if (!field) field = f->inherited;
+      field = field_at(language, f, structural);
+      if (!field) field = f->inherited & FRAME_FIELD;
     }
     uint32_t owner = f->owner;
     if (visible) {
       uint32_t row = out->size;
       ok = emit(language, out, child, alias, start, owner, field);
       if (ok && ts_subtree_child_count(child) > 0)
-        ok = frames_push(&stack, frame_for(language, child, start, row, 0, true));
+        ok = frames_push(&stack, frame_for(child, start, row, 0, true));
     } else if (ts_subtree_child_count(child) > 0 && ts_subtree_visible_child_count(child) > 0) {
-      ok = frames_push(&stack, frame_for(language, child, start, owner, field, false));
+      ok = frames_push(&stack, frame_for(child, start, owner, field, false));
     }
   }
   free(stack.data);

@@ -56,6 +56,27 @@ TEST(Syntax, DeepNestingDoesNotOverflowTheStack) {
   EXPECT_TRUE(first_error(t.root()).null());
 }
 
+TEST(Syntax, ParseOverTheMemoryBudgetIsAbandoned) {
+  // 200,000 open parentheses keep 200,000 entries on tree-sitter's parse stack (tens of MiB)
+  std::string deep =
+      "const x = " + std::string(200000, '(') + "1" + std::string(200000, ')') + ";\n";
+  Parser small(std::size_t{4} << 20);
+  EXPECT_EQ(small.memory_budget(), std::size_t{4} << 20);
+  Tree refused = small.parse(deep, Language::TypeScript);
+  EXPECT_FALSE(refused.valid());
+  EXPECT_TRUE(small.over_budget());
+  // the same parser, reset, still parses what fits
+  Tree ok = small.parse("const y = (1);\n", Language::TypeScript);
+  ASSERT_TRUE(ok.valid());
+  EXPECT_FALSE(small.over_budget());
+  EXPECT_EQ(ok.root().named_child(0).kind(), "lexical_declaration");
+  // and the default budget holds the deep input
+  Parser standard;
+  Tree whole = standard.parse(deep, Language::TypeScript);
+  EXPECT_TRUE(whole.valid());
+  EXPECT_FALSE(standard.over_budget());
+}
+
 TEST(Syntax, FirstErrorFindsMissingAndErrorNodes) {
   Parser p;
   std::string src = "function f() {\n  return (1 + ;\n}\n";

@@ -261,6 +261,7 @@ class FileModel {
                              const Node& init, const Node& scope, std::vector<std::string> path);
   void index_function(const Node& n);
   std::optional<Constant> fold_depth(const Node& expr, int depth) const;
+  std::optional<std::string> pattern_depth(const Node& expr, int depth) const;
   Origin trace_depth(const Node& expr, int depth) const;
   Origin into_elements(Origin o, int depth) const;
   std::optional<int> response_status_depth(const Node& expr, int depth) const;

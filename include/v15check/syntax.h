@@ -177,10 +177,7 @@ class Tree {
   const TSTree* raw() const { return tree_.get(); }
   // Frees tree-sitter's own tree once the flat table holds what the model reads, so the next
   // parse reuses its memory; queries then run on a fresh parse of the same source.
-  void release_syntax_tree() {
-    if (table_) table_->detach_tree();
-    tree_.reset();
-  }
+  void release_syntax_tree();
   std::string_view source() const { return source_; }
   Language language() const { return language_; }
 
@@ -193,13 +190,26 @@ class Tree {
 
 class Parser {
  public:
-  Parser();
-  // Parses `source` (borrowed) as `language`. Returns an invalid tree only if tree-sitter gives
-  // up (it does not for any input within the size caps; recovery yields ERROR nodes instead).
+  // What tree-sitter may hold at once while it parses one file. Its parse stack keeps a 224-byte
+  // entry per open node and its tree a heap node per inner node, so a file within the size cap
+  // can still need gigabytes: 8 MiB of `((((x))))` or of one array of numbers needs 1.4–1.7 GiB.
+  // A parse that outgrows the budget is abandoned (and its file refused), which bounds the whole
+  // run's peak memory and time for any shape of input.
+  static constexpr std::size_t kMemoryBudget = std::size_t{400} << 20;
+
+  explicit Parser(std::size_t memory_budget = kMemoryBudget);
+  // Parses `source` (borrowed) as `language`. Returns an invalid tree when the parse outgrew the
+  // memory budget (see over_budget) or tree-sitter gave up (it does not for any input within the
+  // size caps; recovery yields ERROR nodes instead).
   Tree parse(std::string_view source, Language language);
+  // Whether the last parse was abandoned because it needed more than the memory budget.
+  bool over_budget() const { return over_budget_; }
+  std::size_t memory_budget() const { return memory_budget_; }
 
  private:
   std::unique_ptr<TSParser, ParserDeleter> parser_;
+  std::size_t memory_budget_;
+  bool over_budget_ = false;
 };
 
 // The public symbol of a named node kind in a grammar (0 when the grammar has no such kind).
