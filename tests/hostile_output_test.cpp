@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "cli_support.h"
+#include "utf8_support.h"
 #include "v15check/report.h"
 #include "v15check/trace.h"
 #include "xml_check.h"
@@ -21,21 +22,6 @@ namespace {
 struct Hostile {
   std::string name, text;
 };
-
-std::string utf8(char32_t cp) {
-  std::string s;
-  if (cp < 0x80) {
-    s += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    s += static_cast<char>(0xC0 | (cp >> 6));
-    s += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    s += static_cast<char>(0xE0 | (cp >> 12));
-    s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    s += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-  return s;
-}
 
 std::string hex_name(const char* prefix, unsigned value) {
   char buf[32];

@@ -8,31 +8,11 @@
 #include <vector>
 
 #include "fixture_support.h"
+#include "utf8_support.h"
 #include "v15check/text.h"
 
 namespace v15::testing {
 namespace {
-
-// UTF-8 of a code point (test oracle, independent of the code under test).
-std::string utf8(char32_t cp) {
-  std::string s;
-  if (cp < 0x80) {
-    s += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    s += static_cast<char>(0xC0 | (cp >> 6));
-    s += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    s += static_cast<char>(0xE0 | (cp >> 12));
-    s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    s += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    s += static_cast<char>(0xF0 | (cp >> 18));
-    s += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    s += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-  return s;
-}
 
 TEST(Sanitize, C0ControlsAndDelBecomeHexEscapes) {
   EXPECT_EQ(sanitize("a\nb\rc\td"), "a\\nb\\rc\\td");
