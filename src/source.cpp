@@ -268,11 +268,16 @@ SourceSet load_sources(const FileReader& reader, const std::map<Role, std::strin
     set.files.emplace(role, read_source(reader, role, under(base, path)));
   }
   for (const char* name : kWranglerNames) {
-    SourceFile f = read_source(reader, Role::Worker, under(base, name));
-    if (f.status != ReadResult::Status::Missing) {
-      set.wrangler = std::move(f);
-      break;
-    }
+    SourceFile f;
+    f.path = under(base, name);
+    ReadResult r = reader.read(f.path);
+    // a dangling link names a config someone meant to be there: refused, never skipped
+    if (r.status == ReadResult::Status::Missing && !r.dangling) continue;
+    f.status = r.dangling ? ReadResult::Status::Refused : r.status;
+    f.text = std::move(r.text);
+    f.error = std::move(r.error);
+    set.wrangler = std::move(f);
+    break;
   }
   return set;
 }

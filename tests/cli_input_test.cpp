@@ -121,6 +121,16 @@ TEST(CliInput, WranglerConfigFollowsTheSameRules) {
   EXPECT_NE(linked.err.find("wrangler.jsonc: refused: resolves outside the root"),
             std::string::npos)
       << linked.err;
+
+  // a dangling link is not "no wrangler config": the callback URL would be judged without it
+  fs::remove(dir / "wrangler.jsonc");
+  fs::create_symlink(dir / "nowhere.jsonc", dir / "wrangler.jsonc");
+  ProcessOutput dangling = run_on(dir);
+  EXPECT_EQ(dangling.exit_code, 2) << dangling.out << dangling.err;
+  EXPECT_NE(dangling.err.find("cannot use wrangler config: wrangler.jsonc: not found (dangling "
+                              "symlink)"),
+            std::string::npos)
+      << dangling.err;
 }
 
 TEST(CliInput, RoleFifoIsAFailNotAHang) {
