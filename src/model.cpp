@@ -12,6 +12,7 @@ namespace v15 {
 namespace {
 
 constexpr int kMaxTraceDepth = 24;
+constexpr std::size_t kMaxFoldedLength = 64 * 1024;
 constexpr std::size_t kMaxPatternDepth = 256;
 
 bool is_function_kind(std::string_view k) {
@@ -871,9 +872,30 @@ std::optional<std::string> FileModel::fold_string(const Node& expr) const {
 }
 
 std::optional<Constant> FileModel::fold_depth(const Node& expr, int depth) const {
-  if (depth > kMaxTraceDepth) return std::nullopt;
+  if (depth > kMaxTraceDepth) {
+    fold_cut_ = true;
+    return std::nullopt;
+  }
   Node e = strip(expr);
   if (e.null()) return std::nullopt;
+  // Without the memo, a chain of consts each interpolating the previous one k times folds in
+  // k^depth steps.
+  const bool own = e.table() == tree_.root().table();
+  if (own) {
+    if (auto it = fold_memo_.find(e.index()); it != fold_memo_.end()) return it->second;
+  }
+  const bool outer_cut = fold_cut_;
+  fold_cut_ = false;
+  std::optional<Constant> folded = fold_node(e, depth);
+  // A string past the limit does not fold: no check compares against megabytes of text, and
+  // building them would be the cost.
+  if (folded && folded->is_string() && folded->string().size() > kMaxFoldedLength) folded.reset();
+  if (own && !fold_cut_) fold_memo_.emplace(e.index(), folded);
+  fold_cut_ = fold_cut_ || outer_cut;
+  return folded;
+}
+
+std::optional<Constant> FileModel::fold_node(const Node& e, int depth) const {
   std::string_view k = e.kind();
   if (k == "number") {
     auto v = parse_number(e.text());

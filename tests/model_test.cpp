@@ -51,6 +51,26 @@ TEST(Fold, RefusesWhatIsNotConstant) {
   EXPECT_FALSE(fold_probe("const A = B;\nconst B = A;\nconst probe = A;"));  // a cycle ends
 }
 
+// Consts that each interpolate the previous one six times: level n is 6^n characters long.
+std::string template_chain(int levels) {
+  std::string src = "const T0 = `x`;\n";
+  for (int i = 1; i <= levels; ++i) {
+    src += "const T" + std::to_string(i) + " = `";
+    for (int k = 0; k < 6; ++k) src += "${T" + std::to_string(i - 1) + "}";
+    src += "`;\n";
+  }
+  return src + "const probe = T" + std::to_string(levels) + ";";
+}
+
+TEST(Fold, SharedSubexpressionsFoldOnceAndHugeStringsDoNotFold) {
+  // Six levels: 46,656 characters, within the limit; each level is folded once, not 6^n times.
+  auto six = fold_probe(template_chain(6));
+  ASSERT_TRUE(six && six->is_string());
+  EXPECT_EQ(six->string(), std::string(46656, 'x'));
+  // Ten levels would be 60 million characters: past the limit, the value does not fold.
+  EXPECT_FALSE(fold_probe(template_chain(10)));
+}
+
 TEST(Pattern, TemplatesAndConcatenationRenderTheSame) {
   Worker w(
       "const sessionId = x;\nconst a = `session:${sessionId}`;\nconst b = 'session:' + "

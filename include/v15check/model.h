@@ -261,6 +261,7 @@ class FileModel {
                              const Node& init, const Node& scope, std::vector<std::string> path);
   void index_function(const Node& n);
   std::optional<Constant> fold_depth(const Node& expr, int depth) const;
+  std::optional<Constant> fold_node(const Node& e, int depth) const;
   std::optional<std::string> pattern_depth(const Node& expr, int depth) const;
   Origin trace_depth(const Node& expr, int depth) const;
   Origin into_elements(Origin o, int depth) const;
@@ -289,6 +290,10 @@ class FileModel {
   mutable std::vector<uint8_t> callee_known_;
   mutable std::unordered_map<const Function*, Region> region_memo_[2];
   mutable std::unordered_map<uint32_t, Origin> trace_memo_;
+  // Folded constants by row. A result cut short by the depth limit is not kept: the same node
+  // reached from nearer the root may fold.
+  mutable std::unordered_map<uint32_t, std::optional<Constant>> fold_memo_;
+  mutable bool fold_cut_ = false;
   mutable std::optional<std::unordered_map<const Function*, std::vector<Node>>>
       calls_of_;  // by row of the traced expression
   mutable std::optional<std::vector<Route>> routes_;
