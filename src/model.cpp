@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <cstdlib>
+#include <unordered_set>
 
 namespace v15 {
 
@@ -13,6 +14,7 @@ namespace {
 
 constexpr int kMaxTraceDepth = 24;
 constexpr std::size_t kMaxFoldedLength = 64 * 1024;
+constexpr std::size_t kMaxFoldMemoBytes = 32 * 1024 * 1024;
 constexpr std::size_t kMaxPatternDepth = 256;
 
 bool is_function_kind(std::string_view k) {
@@ -213,17 +215,44 @@ std::vector<Node> FileModel::nodes_in(std::string_view kind, const Node& within)
 
 std::vector<Node> FileModel::nodes_in(std::string_view kind, const Region& within) const {
   std::vector<Node> out;
-  for (const Node& part : within.parts) {
-    // parts may nest (a helper defined inside the method): skip a part inside an earlier one
-    bool nested = false;
-    for (const Node& earlier : within.parts) {
-      if (&earlier == &part) break;
-      nested = nested || earlier.contains(part);
-    }
-    if (nested) continue;
+  for (const Node& part : outermost_parts(within)) {
     auto found = nodes_in(kind, part);
     out.insert(out.end(), found.begin(), found.end());
   }
+  return out;
+}
+
+std::vector<Node> FileModel::outermost_parts(const Region& within) {
+  // Parts may nest (a helper defined inside the method): a part inside an earlier one is
+  // skipped. Parts are subtrees, so they nest or are apart: ordered by start row, a part is
+  // nested when it ends within the extent of the parts that start before it.
+  const auto& parts = within.parts;
+  std::vector<std::size_t> order(parts.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    if (parts[a].index() != parts[b].index()) return parts[a].index() < parts[b].index();
+    return a < b;
+  });
+  std::vector<char> nested(parts.size(), 0);
+  // The open parts, outermost first: a stack of (end row, position in the region).
+  std::vector<std::pair<uint32_t, std::size_t>> open;
+  for (std::size_t i : order) {
+    const Node& p = parts[i];
+    uint32_t end = p.table()->row(p.index()).end;
+    while (!open.empty() && open.back().first <= p.index()) open.pop_back();
+    // Inside an open part that comes earlier in the region: skipped, as before. Inside only
+    // later ones (a helper listed before the method that holds it): kept, and the later one
+    // is found nested in it when its turn comes, as the region's order wants.
+    for (const auto& [open_end, pos] : open)
+      if (pos < i && end <= open_end) {
+        nested[i] = 1;
+        break;
+      }
+    open.emplace_back(end, i);
+  }
+  std::vector<Node> out;
+  for (std::size_t i = 0; i < parts.size(); ++i)
+    if (!nested[i]) out.push_back(parts[i]);
   return out;
 }
 
@@ -359,8 +388,16 @@ void FileModel::index() {
 
   for (const Node& f : functions) index_function(f);
   function_by_row_.assign(table.size(), 0);
-  for (std::size_t i = 0; i < functions_.size(); ++i)
-    function_by_row_[functions_[i].node.index()] = static_cast<uint32_t>(i + 1);
+  for (std::size_t i = 0; i < functions_.size(); ++i) {
+    const Function& f = functions_[i];
+    function_by_row_[f.node.index()] = static_cast<uint32_t>(i + 1);
+    if (f.name.empty() || f.is_method()) continue;
+    // module level: the declaring statement sits directly in the program (or an export)
+    Node p = f.node.parent();
+    if (p.is("variable_declarator")) p = p.parent().parent();
+    if (p.is("export_statement")) p = p.parent();
+    if (p.is("program")) module_function_by_name_.emplace(f.name, i);
+  }
 
   for (const Node& c : classes) {
     ClassInfo info;
@@ -372,8 +409,10 @@ void FileModel::index() {
     info.exported = c.parent().is("export_statement") || is_exported(info.name);
     for (std::size_t i = 0; i < functions_.size(); ++i) {
       const Function& fn = functions_[i];
-      if (!fn.class_name.empty() && fn.class_name == info.name && c.contains(fn.node))
+      if (!fn.class_name.empty() && fn.class_name == info.name && c.contains(fn.node)) {
         info.methods.push_back(i);
+        info.method_by_name.emplace(fn.name, i);
+      }
     }
     if (!name.null()) {
       Binding b;
@@ -609,29 +648,39 @@ const ClassInfo* FileModel::class_named(std::string_view name) const {
 const Function* FileModel::method(std::string_view class_name, std::string_view name) const {
   const ClassInfo* c = class_named(class_name);
   if (!c) return nullptr;
-  for (std::size_t i : c->methods)
-    if (functions_[i].name == name) return &functions_[i];
-  return nullptr;
+  auto it = c->method_by_name.find(std::string(name));
+  return it == c->method_by_name.end() ? nullptr : &functions_[it->second];
 }
 
 const Function* FileModel::function(std::string_view name) const {
-  for (const auto& f : functions_) {
-    if (f.name != name || f.is_method()) continue;
-    // module level: the declaring statement sits directly in the program (or an export)
-    Node p = f.node.parent();
-    if (p.is("variable_declarator")) p = p.parent().parent();
-    if (p.is("export_statement")) p = p.parent();
-    if (p.is("program")) return &f;
-  }
-  return nullptr;
+  auto it = module_function_by_name_.find(std::string(name));
+  return it == module_function_by_name_.end() ? nullptr : &functions_[it->second];
 }
 
 const Function* FileModel::enclosing_function(const Node& n) const {
   // the nearest ancestor that is a function node
   if (n.null() || n.table() != tree_.root().table() || function_by_row_.empty()) return nullptr;
-  for (Node p = n.parent(); !p.null(); p = p.parent())
-    if (uint32_t f = function_by_row_[p.index()]) return &functions_[f - 1];
-  return nullptr;
+  if (enclosing_memo_.empty()) enclosing_memo_.assign(function_by_row_.size(), 0);
+  // Walk up to the first row whose answer is known or whose parent is a function, then write
+  // the answer on every row passed: each row is walked over once per file, not once per query.
+  std::vector<uint32_t> path;
+  uint32_t answer = 1;
+  for (Node x = n;;) {
+    if (uint32_t known = enclosing_memo_[x.index()]) {
+      answer = known;
+      break;
+    }
+    path.push_back(x.index());
+    Node p = x.parent();
+    if (p.null()) break;
+    if (uint32_t f = function_by_row_[p.index()]) {
+      answer = f + 1;
+      break;
+    }
+    x = p;
+  }
+  for (uint32_t row : path) enclosing_memo_[row] = answer;
+  return answer > 1 ? &functions_[answer - 2] : nullptr;
 }
 
 const Function* FileModel::callee_function(const Node& call) const {
@@ -698,8 +747,10 @@ const Function* FileModel::function_at(const Node& expr) const {
     if (!b) return nullptr;
     Node target = b->kind == BindingKind::Function ? b->declarator : strip(b->init);
     if (target.null() || !b->path.empty()) return nullptr;
-    for (const auto& f : functions_)
-      if (f.node == target) return &f;
+    if (target.table() != tree_.root().table() || target.index() >= function_by_row_.size())
+      return nullptr;
+    uint32_t f = function_by_row_[target.index()];
+    return f ? &functions_[f - 1] : nullptr;
   }
   return nullptr;
 }
@@ -713,13 +764,29 @@ Region FileModel::region(const Function& fn, bool with_helpers) const {
   Node main = fn.body.null() ? fn.node : fn.body;
   r.parts.push_back(main);
   if (!with_helpers) return r;
-  for (const Node& call : nodes_in("call_expression", main)) {
-    const Function* helper = callee_function(call);
-    if (!helper || helper == &fn || helper->body.null()) continue;
-    if (!r.contains(helper->body) && !helper->body.contains(main)) r.parts.push_back(helper->body);
-  }
+  add_helpers(
+      r, [&](const Function& helper) { return &helper != &fn && !helper.body.contains(main); });
   memo.emplace(&fn, r);
   return r;
+}
+
+void FileModel::add_helpers(Region& r, const std::function<bool(const Function&)>& wanted) const {
+  // The bodies of the same-file functions called in r's first part, each once, unless the
+  // region holds it already: inside the first part, or inside a helper added before.
+  const Node main = r.parts.front();
+  std::unordered_set<const Function*> added;
+  for (const Node& call : nodes_in("call_expression", main)) {
+    const Function* helper = callee_function(call);
+    if (!helper || helper->body.null() || added.count(helper) || !wanted(*helper)) continue;
+    if (main.contains(helper->body)) continue;
+    bool inside_added = false;
+    for (const Function* f = enclosing_function(helper->node); f && !inside_added;
+         f = enclosing_function(f->node))
+      inside_added = added.count(f) > 0 && f->body.contains(helper->body);
+    if (inside_added) continue;
+    added.insert(helper);
+    r.parts.push_back(helper->body);
+  }
 }
 
 const Binding* FileModel::resolve(std::string_view name, uint32_t at_byte) const {
@@ -878,19 +945,28 @@ std::optional<Constant> FileModel::fold_depth(const Node& expr, int depth) const
   }
   Node e = strip(expr);
   if (e.null()) return std::nullopt;
-  // Without the memo, a chain of consts each interpolating the previous one k times folds in
-  // k^depth steps.
-  const bool own = e.table() == tree_.root().table();
-  if (own) {
-    if (auto it = fold_memo_.find(e.index()); it != fold_memo_.end()) return it->second;
-  }
+  // Values the fold composes (a template with substitutions, `+`) are kept once per node:
+  // without that, a chain of consts each interpolating the previous one k times folds in k^depth
+  // steps. A literal is not kept: it costs its length either way, and the source bounds it.
+  bool composed = e.is("binary_expression");
+  if (e.is("template_string"))
+    for (uint32_t i = 0; i < e.child_count() && !composed; ++i)
+      composed = e.child(i).is("template_substitution");
+  if (!composed || e.table() != tree_.root().table()) return fold_node(e, depth);
+  if (auto it = fold_memo_.find(e.index()); it != fold_memo_.end()) return it->second;
   const bool outer_cut = fold_cut_;
   fold_cut_ = false;
   std::optional<Constant> folded = fold_node(e, depth);
-  // A string past the limit does not fold: no check compares against megabytes of text, and
-  // building them would be the cost.
-  if (folded && folded->is_string() && folded->string().size() > kMaxFoldedLength) folded.reset();
-  if (own && !fold_cut_) fold_memo_.emplace(e.index(), folded);
+  // A composed string past the limit, or past what the memo may hold, does not fold: no check
+  // compares against megabytes of built text, and building it would be the cost.
+  if (folded && folded->is_string()) {
+    std::size_t size = folded->string().size();
+    if (size > kMaxFoldedLength || fold_memo_bytes_ + size > kMaxFoldMemoBytes)
+      folded.reset();
+    else if (!fold_cut_)
+      fold_memo_bytes_ += size;
+  }
+  if (!fold_cut_) fold_memo_.emplace(e.index(), folded);
   fold_cut_ = fold_cut_ || outer_cut;
   return folded;
 }
@@ -1402,11 +1478,7 @@ Region FileModel::region(const Node& n, bool with_helpers) const {
   if (n.null()) return r;
   r.parts.push_back(n);
   if (!with_helpers) return r;
-  for (const Node& call : nodes_in("call_expression", n)) {
-    const Function* helper = callee_function(call);
-    if (!helper || helper->body.null() || helper->node.contains(n)) continue;
-    if (!r.contains(helper->body)) r.parts.push_back(helper->body);
-  }
+  add_helpers(r, [&](const Function& helper) { return !helper.node.contains(n); });
   return r;
 }
 

@@ -75,6 +75,7 @@ struct ClassInfo {
   Node node;
   bool exported = false;
   std::vector<std::size_t> methods;  // indices into FileModel::functions()
+  std::unordered_map<std::string, std::size_t> method_by_name;  // the first method of a name
 };
 
 // A set of source ranges that a check searches: a method body plus, by default, the bodies of
@@ -262,6 +263,8 @@ class FileModel {
   void index_function(const Node& n);
   std::optional<Constant> fold_depth(const Node& expr, int depth) const;
   std::optional<Constant> fold_node(const Node& e, int depth) const;
+  static std::vector<Node> outermost_parts(const Region& within);
+  void add_helpers(Region& r, const std::function<bool(const Function&)>& wanted) const;
   std::optional<std::string> pattern_depth(const Node& expr, int depth) const;
   Origin trace_depth(const Node& expr, int depth) const;
   Origin into_elements(Origin o, int depth) const;
@@ -286,14 +289,17 @@ class FileModel {
   std::vector<std::string> exported_names_;
   std::vector<uint32_t> function_by_row_;  // row → 1 + index into functions_, 0 for none
   // Memos of questions the checks ask again and again about the same nodes.
+  std::unordered_map<std::string, std::size_t> module_function_by_name_;  // the first one
+  mutable std::vector<uint32_t> enclosing_memo_;  // row → 2 + function index, 1 none, 0 unknown
   mutable std::vector<const Function*> callee_memo_;
   mutable std::vector<uint8_t> callee_known_;
   mutable std::unordered_map<const Function*, Region> region_memo_[2];
   mutable std::unordered_map<uint32_t, Origin> trace_memo_;
-  // Folded constants by row. A result cut short by the depth limit is not kept: the same node
+  // Composed constants by row. A result cut short by the depth limit is not kept: the same node
   // reached from nearer the root may fold.
   mutable std::unordered_map<uint32_t, std::optional<Constant>> fold_memo_;
   mutable bool fold_cut_ = false;
+  mutable std::size_t fold_memo_bytes_ = 0;
   mutable std::optional<std::unordered_map<const Function*, std::vector<Node>>>
       calls_of_;  // by row of the traced expression
   mutable std::optional<std::vector<Route>> routes_;
