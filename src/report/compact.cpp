@@ -3,9 +3,9 @@
 // Vim's quickfix (`:cexpr`, errorformat `%f:%l:%c: %t%*[^:]: %m`) read it as it is.
 //
 // Every line carries a line and a column: a FAIL located at a file but no line (a missing
-// function, a file that cannot be read) points at 1:1 of that file, and a missing column is 1,
-// so one pattern reads every line. PASS and SUPPRESSED outcomes print nothing; there is no
-// summary line, so an empty output means nothing failed.
+// function, a file that cannot be read; run_checks points those at line 1 of the role file)
+// is written 1:1, and a missing column is 1, so one pattern reads every line. PASS and SUPPRESSED
+// outcomes print nothing; there is no summary line, so an empty output means nothing failed.
 #include <fmt/format.h>
 
 #include "v15check/report.h"
