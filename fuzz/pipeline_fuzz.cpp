@@ -90,6 +90,13 @@ void report_every_format(const std::vector<v15::Result>& results, v15::ReportOpt
   require_workflow_commands("GitHub report", github.str(),
                             v15::summary_line(results, options.findings));
   require_safe_text("GitHub report", github.str());
+  std::ostringstream compact, quiet;
+  v15::write_report(compact, v15::Format::Compact, results, options);
+  require_safe_text("compact report", compact.str());
+  options.quiet = true;
+  v15::write_report(quiet, v15::Format::Text, results, options);
+  require_safe_text("quiet text report", quiet.str());
+  options.quiet = false;
   // Colour adds only escapes of the reporter's own; the run must still succeed.
   options.color = true;
   options.verbose = true;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "v15check/suggest.h"
+
 namespace v15 {
 
 using json = nlohmann::ordered_json;
@@ -231,33 +233,10 @@ class PositionIndex {
   Pos duplicate_pos_;
 };
 
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
 // " (did you mean X?)" when a candidate is close to `word`.
 std::string suggestion(const std::string& word, const std::vector<std::string>& candidates) {
-  std::string best;
-  std::size_t best_d = std::max<std::size_t>(3, word.size() / 3) + 1;
-  for (const auto& c : candidates) {
-    std::size_t d = edit_distance(word, c);
-    if (d < best_d) {
-      best_d = d;
-      best = c;
-    }
-  }
-  return best.empty() ? std::string{} : fmt::format(" (did you mean \"{}\"?)", best);
+  auto best = nearest(word, candidates);
+  return best ? fmt::format(" (did you mean \"{}\"?)", *best) : std::string{};
 }
 
 class Parser {
@@ -307,6 +286,45 @@ class Parser {
 
 }  // namespace
 
+namespace {
+
+// JSON with comments as editors write it (VS Code's jsonc, tsconfig): a comma after the last
+// member of an object or array is allowed. nlohmann does not accept one, so each such comma is
+// replaced by a space before parsing; offsets stay the same, so every other error keeps its
+// line:column. A comma that follows no value (`[,]`, `[1,,]`, `{,}`) is left for the parser
+// to reject.
+std::string without_trailing_commas(const std::string& text) {
+  std::string out = text;
+  char last = '\0';  // the last character outside whitespace and comments
+  std::size_t pending = std::string::npos;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    char c = out[i];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+    if (c == '/' && i + 1 < out.size() && out[i + 1] == '/') {
+      while (i < out.size() && out[i] != '\n') ++i;
+      continue;
+    }
+    if (c == '/' && i + 1 < out.size() && out[i + 1] == '*') {
+      auto end = out.find("*/", i + 2);
+      if (end == std::string::npos) break;  // an unclosed comment: the parser names it
+      i = end + 1;
+      continue;
+    }
+    if ((c == '}' || c == ']') && pending != std::string::npos) out[pending] = ' ';
+    pending = std::string::npos;
+    if (c == ',' && last != ',' && last != '[' && last != '{' && last != ':' && last != '\0')
+      pending = i;
+    if (c == '"') {
+      for (++i; i < out.size() && out[i] != '"'; ++i)
+        if (out[i] == '\\') ++i;
+    }
+    last = c;
+  }
+  return out;
+}
+
+}  // namespace
+
 // Where nlohmann's parser stops on a document that is valid JSON text but has no value it can
 // hold (a number past double's range): the DOM parser reports those without a position, a SAX
 // pass names the byte where the value starts.
@@ -352,12 +370,13 @@ Config parse_config(const std::string& text, const std::string& origin,
   };
   json doc;
   try {
-    doc = json::parse(text, nullptr, true, /*ignore_comments=*/true);
+    doc = json::parse(without_trailing_commas(text), nullptr, true, /*ignore_comments=*/true);
   } catch (const json::parse_error& e) {
     throw invalid(e.byte, e.what(), "syntax error");
   } catch (const json::out_of_range& e) {
     StopPosition stop;
-    json::sax_parse(text, &stop, json::input_format_t::json, true, /*ignore_comments=*/true);
+    json::sax_parse(without_trailing_commas(text), &stop, json::input_format_t::json, true,
+                    /*ignore_comments=*/true);
     throw invalid(stop.byte, e.what(), "number overflow");
   }
   Parser p(text, origin);

@@ -16,7 +16,9 @@
 #include "v15check/config.h"
 #include "v15check/git.h"
 #include "v15check/report.h"
+#include "v15check/root.h"
 #include "v15check/source.h"
+#include "v15check/suggest.h"
 #include "v15check/trace.h"
 
 namespace fs = std::filesystem;
@@ -52,7 +54,7 @@ int run(int argc, char** argv) {
   std::string format = "text";
   std::string output;
   std::string color = "auto";
-  bool list = false, verbose = false, staged = false;
+  bool list = false, verbose = false, staged = false, quiet = false;
   std::string explain, rev, git_dir, changed_since;
   app.get_formatter()->column_width(26);
   app.footer(
@@ -62,12 +64,17 @@ int run(int argc, char** argv) {
       ->type_name("ROOT");
   app.add_option("--config", config_path, "Config file (default: ROOT/.v15check.json)")
       ->type_name("FILE");
+  // one value per use, so `--check ID ROOT` leaves ROOT a root
   app.add_option("--check", check_ids, "Run only these check IDs (repeatable, comma-separated)")
-      ->type_name("ID");
+      ->type_name("ID")
+      ->allow_extra_args(false)
+      ->take_all();
   app.add_option("--group", group_names, "Run only these groups: route do jwt agent docker error")
-      ->type_name("G");
+      ->type_name("G")
+      ->allow_extra_args(false)
+      ->take_all();
   app.add_option("--format", format, "Report format (--list-checks: text, json or markdown)")
-      ->check(CLI::IsMember({"text", "json", "sarif", "junit", "github", "markdown"}))
+      ->check(CLI::IsMember({"text", "json", "sarif", "junit", "github", "compact", "markdown"}))
       ->type_name("F");
   app.add_option("--output,-o", output, "Write the report to FILE; a summary goes to stderr")
       ->type_name("FILE");
@@ -75,6 +82,7 @@ int run(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->type_name("WHEN");
   app.add_flag("--verbose,-v", verbose, "Also list passing and suppressed checks, with evidence");
+  app.add_flag("--quiet,-q", quiet, "Print only FAILs and errors (text, compact, github)");
   app.add_option("--rev", rev, "Check the files as they are at git revision REV")->type_name("REV");
   app.add_option("--git-dir", git_dir, "Git directory (may be bare) for --rev/--staged")
       ->type_name("DIR");
@@ -97,9 +105,13 @@ int run(int argc, char** argv) {
   } catch (const CLI::Success& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
+    std::cerr << "v15check: error: " << v15::sanitize(e.what())
+              << "\nRun 'v15check --help' for the options.\n";
     return kExitUsage;
   }
+  if (quiet && verbose) return error("--quiet and --verbose exclude each other");
+  if (quiet && format != "text" && format != "compact" && format != "github")
+    return error("--quiet is for the text, compact and github formats");
 
   v15::Registry registry = v15::default_registry();
   v15::Selection selection;
@@ -114,6 +126,13 @@ int run(int argc, char** argv) {
       return error(fmt::format("unknown group '{}' (route, do, jwt, agent, docker, error)", name));
     selection.groups.push_back(*g);
   }
+  // A selection that matches nothing would report ALL CHECKS PASS on zero checks.
+  if (explain.empty() && (!selection.ids.empty() || !selection.groups.empty()) &&
+      std::none_of(registry.checks().begin(), registry.checks().end(),
+                   [&](const v15::Check& c) { return selection.selected(c); }))
+    return error(
+        "the selection is empty: no check is both among the --check IDs and in the --group "
+        "groups given (a check must match both to run)");
 
   // Writes a finished document to --output (then `summary` goes to stderr) or to stdout.
   auto emit = [&](const std::string& text, const std::string& summary) {
@@ -126,13 +145,19 @@ int run(int argc, char** argv) {
     out << text;
     out.close();
     if (!out) return error(fmt::format("cannot write '{}'", output));
-    std::cerr << "v15check: " << summary << " -> " << v15::sanitize(output) << "\n";
+    if (!quiet) std::cerr << "v15check: " << summary << " -> " << v15::sanitize(output) << "\n";
     return 0;
   };
 
   if (!explain.empty()) {
     const v15::Check* c = registry.find(explain);
-    if (!c) return error(fmt::format("unknown check ID '{}' (see --list-checks)", explain));
+    if (!c) {
+      std::vector<std::string> ids;
+      for (const auto& check : registry.checks()) ids.push_back(check.id);
+      auto near = v15::nearest(explain, ids);
+      return error(fmt::format("unknown check ID '{}'{} (see --list-checks)", explain,
+                               near ? fmt::format("; did you mean '{}'?", *near) : ""));
+    }
     if (format != "text" && format != "json") return error("--explain prints text or json");
     std::ostringstream doc;
     format == "json" ? v15::write_explain_json(doc, *c) : v15::write_explain(doc, *c);
@@ -153,6 +178,36 @@ int run(int argc, char** argv) {
     return emit(doc.str(), fmt::format("{} checks listed", listed.size()));
   }
   if (format == "markdown") return error("--format markdown is for --list-checks");
+
+  std::vector<std::string> all_ids;
+  for (const auto& c : registry.checks()) all_ids.push_back(c.id);
+  v15::Config config;
+  try {
+    if (!config_path.empty()) config = v15::load_config_file(config_path, all_ids);
+  } catch (const v15::ConfigError& e) {
+    return error(e.what());
+  }
+
+  // No ROOT given: the nearest directory upwards that holds the config or a role file, as
+  // ESLint and clang-tidy find their config; a git-aware run looks no higher than the top of
+  // the repository and falls back to it, so `cd src && v15check --staged` checks the project.
+  bool root_given = app.count("root") > 0 || !git_dir.empty();
+  bool root_found = root_given;
+  if (!root_given) {
+    std::string top;
+    if (!rev.empty() || staged || !changed_since.empty()) {
+      try {
+        std::string up = v15::git::Repo::at_directory(".").run({"rev-parse", "--show-cdup"});
+        while (!up.empty() && (up.back() == '\n' || up.back() == '/')) up.pop_back();
+        top = up.empty() ? "." : up;
+      } catch (const v15::git::GitError&) {
+        // not a repository: the git session below says so
+      }
+    }
+    auto found = v15::find_project_root(".", config.paths, top);
+    root_found = found.has_value();
+    root = found ? *found : top.empty() ? "." : top;
+  }
 
   // Git: --rev/--staged read files through one `git cat-file --batch`; --changed-since/--staged
   // skip the run when no flow file changed (the checklist's "When to Run").
@@ -176,13 +231,8 @@ int run(int argc, char** argv) {
       return error(fmt::format("root '{}' is not readable ({})", root, std::strerror(errno)));
   }
 
-  std::vector<std::string> all_ids;
-  for (const auto& c : registry.checks()) all_ids.push_back(c.id);
-  v15::Config config;
   try {
-    if (!config_path.empty()) {
-      config = v15::load_config_file(config_path, all_ids);
-    } else {
+    if (config_path.empty()) {
       // read under the role files' rules (inside the root, a regular file, within the size cap),
       // from the revision or index for a git run
       std::string origin = (fs::path(root) / v15::kConfigFileName).string();
@@ -220,8 +270,9 @@ int run(int argc, char** argv) {
       std::string what = staged && changed_since.empty()
                              ? std::string("no flow file is staged")
                              : fmt::format("no flow file changed since {}", changed_since);
-      (format == "text" && output.empty() ? std::cout : std::cerr)
-          << "v15check: " << v15::sanitize(what) << "; nothing to check\n";
+      if (!quiet)
+        (format == "text" && output.empty() ? std::cout : std::cerr)
+            << "v15check: " << v15::sanitize(what) << "; nothing to check\n";
       return 0;
     }
   }
@@ -239,6 +290,19 @@ int run(int argc, char** argv) {
   // same kind of error as an unusable config file, never a silent default.
   if (const auto& w = sources.wrangler; w && !w->ok())
     return error(fmt::format("cannot use wrangler config: {}", w->error));
+  // Checking a directory that is not the project would report every check "not found".
+  if (v15::holds_no_role_file(sources)) {
+    std::string files;
+    for (v15::Role r : v15::kAllRoles) files += (files.empty() ? "" : ", ") + sources.get(r).path;
+    return error(
+        root_found
+            ? fmt::format("{} holds none of the V1.5 role files ({}): name the project "
+                          "directory as ROOT, or set \"roles\" in {}",
+                          reader->describe(), files, v15::kConfigFileName)
+            : fmt::format("no project root found: neither {} nor a directory above it holds {} "
+                          "or a role file ({}); name the project directory as ROOT",
+                          fs::current_path(ec).string(), v15::kConfigFileName, files));
+  }
   static const v15::Project* kept = nullptr;
   kept = new v15::Project(std::move(sources), config);
   const v15::Project& project = *kept;
@@ -247,6 +311,7 @@ int run(int argc, char** argv) {
 
   v15::ReportOptions options;
   options.verbose = verbose;
+  options.quiet = quiet;
   options.root = reader->describe();
   options.findings = findings;
   if (from_git) {
@@ -258,8 +323,11 @@ int run(int argc, char** argv) {
   }
   bool to_terminal = output.empty() && isatty(STDOUT_FILENO);
   const char* no_color = std::getenv("NO_COLOR");
-  options.color = color == "always" ||
-                  (color == "auto" && to_terminal && !(no_color && *no_color) && format == "text");
+  const char* term = std::getenv("TERM");
+  // a terminal that says it cannot show escapes (Emacs' shell, some CI logs) gets none
+  bool plain_terminal = (no_color && *no_color) || (term && std::string_view(term) == "dumb");
+  options.color =
+      color == "always" || (color == "auto" && to_terminal && !plain_terminal && format == "text");
 
   if (trace || app.count("--trace-format") > 0) {
     // the trace judges every hop, whatever --check/--group selected for the report
@@ -271,7 +339,7 @@ int run(int argc, char** argv) {
     std::ostream& trace_out = trace_to_stderr ? std::cerr : std::cout;
     int trace_fd = trace_to_stderr ? STDERR_FILENO : STDOUT_FILENO;
     bool trace_color =
-        color == "always" || (color == "auto" && isatty(trace_fd) && !(no_color && *no_color));
+        color == "always" || (color == "auto" && isatty(trace_fd) && !plain_terminal);
     v15::write_trace(trace_out, v15::build_trace(project, all),
                      *v15::trace_format_from_name(trace_format), ascii || !v15::locale_is_utf8(),
                      trace_color);

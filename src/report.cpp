@@ -43,6 +43,7 @@ std::optional<Format> format_from_name(std::string_view name) {
   if (name == "sarif") return Format::Sarif;
   if (name == "junit") return Format::Junit;
   if (name == "github") return Format::Github;
+  if (name == "compact") return Format::Compact;
   return std::nullopt;
 }
 
@@ -75,10 +76,72 @@ std::string summary_line(const std::vector<Result>& results, const std::vector<F
 
 // -- text -----------------------------------------------------------------------------------------
 
+namespace {
+
+// A Found text past this many columns that lists items ("a; b; c") is written one item per line.
+constexpr std::size_t kFoundWidth = 100;
+
+// `found` (already sanitized) after "  Found: ": as it is when it fits the width or is no
+// list; otherwise broken after each "; " that is outside brackets and quotes, every item on a
+// line of its own under the first, so a long list reads (and diffs) item by item.
+std::string found_lines(const std::string& found) {
+  constexpr std::string_view kLabel = "  Found: ";
+  if (kLabel.size() + found.size() <= kFoundWidth) return found;
+  std::vector<std::string> items;
+  std::string item;
+  int depth = 0;
+  char quote = 0;
+  for (std::size_t i = 0; i < found.size(); ++i) {
+    char c = found[i];
+    if (quote) {
+      if (c == quote) quote = 0;
+    } else if (c == '"' || c == '`') {
+      quote = c;
+    } else if (c == '(' || c == '[' || c == '{') {
+      ++depth;
+    } else if ((c == ')' || c == ']' || c == '}') && depth > 0) {
+      --depth;
+    } else if (c == ';' && depth == 0 && i + 1 < found.size() && found[i + 1] == ' ') {
+      items.push_back(std::move(item) + ";");
+      item.clear();
+      ++i;
+      continue;
+    }
+    item += c;
+  }
+  items.push_back(std::move(item));
+  if (items.size() == 1) return found;
+  std::string separator(kLabel.size() + 1, ' ');
+  separator.front() = '\n';
+  return fmt::format("{}", fmt::join(items, separator));
+}
+
+}  // namespace
+
 void write_text(std::ostream& out, const std::vector<Result>& results, const ReportOptions& o) {
   auto paint = [&](std::string_view code, std::string_view text) {
     return o.color ? fmt::format("\x1b[{}m{}\x1b[0m", code, text) : std::string(text);
   };
+  if (o.quiet) {
+    // Only what fails the run, each block as the full report writes it.
+    bool first = true;
+    auto block = [&](std::string_view title, std::string_view id, const Location& at,
+                     std::string_view expected, const std::string& found) {
+      out << (first ? "" : "\n") << paint("1;31", "FAIL:") << " " << title << " [" << id << "]\n";
+      out << "  File: " << where(at) << "\n";
+      out << "  Expected: " << expected << "\n";
+      out << "  Found: " << found_lines(found) << "\n";
+      first = false;
+    };
+    for (const auto& r : results)
+      if (r.outcome.status == Status::Fail)
+        block(sanitize(r.check->title), r.check->id, r.outcome.location,
+              sanitize(r.check->expected), sanitize(r.outcome.found));
+    for (const Finding& f : o.findings)
+      if (f.severity == FindingSeverity::Error)
+        block(finding_title(f), f.rule, f.location, kDirectiveForm, sanitize(f.message));
+    return;
+  }
   out << paint("1", "V1.5 Integration Test Report") << "\n";
   out << "═════════════════════════════\n\n";
   for (const auto& info : groups()) {
@@ -120,7 +183,7 @@ void write_text(std::ostream& out, const std::vector<Result>& results, const Rep
           << "]\n";
       out << "  File: " << where(oc.location) << "\n";
       out << "  Expected: " << sanitize(r.check->expected) << "\n";
-      out << "  Found: " << sanitize(oc.found) << "\n";
+      out << "  Found: " << found_lines(sanitize(oc.found)) << "\n";
       if (o.verbose)
         for (const auto& e : oc.evidence)
           out << "    at " << where(e.location) << ": " << sanitize(e.note) << "\n";
@@ -135,7 +198,7 @@ void write_text(std::ostream& out, const std::vector<Result>& results, const Rep
       out << "  Found: " << sanitize(f.message) << "\n";
     } else {
       out << "\n"
-          << paint("1;33", "WARNING:") << " unused suppression directive [" << f.rule << "]\n";
+          << paint("1;33", "WARNING:") << " " << finding_title(f) << " [" << f.rule << "]\n";
       out << "  File: " << where(f.location) << "\n";
       out << "  Found: " << sanitize(f.message) << "\n";
     }
@@ -380,6 +443,16 @@ void write_sarif(std::ostream& out, const std::vector<Result>& results, const Re
         {{"text", "A suppression directive whose check ran and did not fail on the next line."}}},
        {"help", {{"text", "Remove the directive: the check it silences passes."}}},
        {"defaultConfiguration", {{"level", "warning"}}}});
+  rule_ids.emplace_back(kUnknownDirectiveRule);
+  rules.push_back({{"id", kUnknownDirectiveRule},
+                   {"name", "UnknownDirective"},
+                   {"shortDescription", {{"text", "unknown suppression directive"}}},
+                   {"fullDescription",
+                    {{"text",
+                      "A comment that starts like a suppression directive but is spelt otherwise; "
+                      "it suppresses nothing."}}},
+                   {"help", {{"text", fmt::format("Write: {}", kDirectiveForm)}}},
+                   {"defaultConfiguration", {{"level", "warning"}}}});
 
   auto physical = [](const Location& l) {
     json region = {{"startLine", std::max(1, l.line)}};
@@ -520,13 +593,16 @@ std::string cdata(std::string_view text) {
 
 }  // namespace
 
+// The shape is the one the Jenkins xUnit plugin's JUnit schema accepts (tests/data/junit.xsd
+// holds the subset used): `testsuites` carries no `skipped`, and a `testcase` has no `file` or
+// `line` attribute. Where a FAIL is lives in the first line of the failure text,
+// `File: path:line`, which GitLab's test report shows as the failure's details.
 void write_junit(std::ostream& out, const std::vector<Result>& results, const ReportOptions& o) {
   Counts all = count(results);
   int errors = count_errors(o.findings);
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  out << fmt::format(
-      "<testsuites name=\"v15check\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\">\n",
-      all.total() + static_cast<int>(o.findings.size()), all.failed + errors, all.suppressed);
+  out << fmt::format("<testsuites name=\"v15check\" tests=\"{}\" failures=\"{}\" errors=\"0\">\n",
+                     all.total() + static_cast<int>(o.findings.size()), all.failed + errors);
   for (const auto& info : groups()) {
     Counts c;
     for (const auto& r : results) {
@@ -548,9 +624,6 @@ void write_junit(std::ostream& out, const std::vector<Result>& results, const Re
       const Outcome& oc = r.outcome;
       std::string attrs = fmt::format("classname=\"{}\" name=\"{}\"", group,
                                       xml_attr(r.check->id + " " + r.check->title));
-      if (!oc.location.path.empty())
-        attrs += fmt::format(" file=\"{}\"", xml_attr(oc.location.path));
-      if (oc.location.line > 0) attrs += fmt::format(" line=\"{}\"", oc.location.line);
       if (oc.status == Status::Pass) {
         out << "    <testcase " << attrs << "/>\n";
         continue;
@@ -580,9 +653,8 @@ void write_junit(std::ostream& out, const std::vector<Result>& results, const Re
         "skipped=\"0\">\n",
         o.findings.size(), errors);
     for (const Finding& f : o.findings) {
-      std::string attrs = fmt::format(
-          "classname=\"Suppression directives\" name=\"{}\" file=\"{}\" line=\"{}\"",
-          xml_attr(f.rule + " " + where(f.location)), xml_attr(f.location.path), f.location.line);
+      std::string attrs = fmt::format("classname=\"Suppression directives\" name=\"{}\"",
+                                      xml_attr(f.rule + " " + where(f.location)));
       if (f.severity == FindingSeverity::Error) {
         out << "    <testcase " << attrs << ">\n";
         out << fmt::format(
@@ -593,7 +665,8 @@ void write_junit(std::ostream& out, const std::vector<Result>& results, const Re
         out << "    </testcase>\n";
       } else {
         out << "    <testcase " << attrs << ">\n";
-        out << "      <system-out>" << cdata("warning: " + xml_safe(f.message) + "\n")
+        out << "      <system-out>"
+            << cdata(fmt::format("warning: {}\nFile: {}\n", xml_safe(f.message), where(f.location)))
             << "</system-out>\n";
         out << "    </testcase>\n";
       }
@@ -657,7 +730,7 @@ void write_github(std::ostream& out, const std::vector<Result>& results, const R
       gh_command(
           out, "error", oc.location, title,
           fmt::format("Expected: {}\nFound: {}", sanitize(r.check->expected), sanitize(oc.found)));
-    } else if (oc.status == Status::Suppressed) {
+    } else if (oc.status == Status::Suppressed && !o.quiet) {
       std::string by = inline_suppressed(oc)
                            ? fmt::format("suppressed at {}", where(oc.suppressed_at))
                            : std::string("disabled in the config");
@@ -667,13 +740,13 @@ void write_github(std::ostream& out, const std::vector<Result>& results, const R
   }
   for (const Finding& f : o.findings) {
     bool error = f.severity == FindingSeverity::Error;
+    if (o.quiet && !error) continue;
     gh_command(out, error ? "error" : "warning", f.location,
-               fmt::format("v15check {}", error ? "invalid suppression directive"
-                                                : "unused suppression directive"),
+               fmt::format("v15check {}", finding_title(f)),
                error ? fmt::format("{}\nExpected: {}", sanitize(f.message), kDirectiveForm)
                      : sanitize(f.message));
   }
-  out << "v15check: " << summary_line(results, o.findings) << "\n";
+  if (!o.quiet) out << "v15check: " << summary_line(results, o.findings) << "\n";
 }
 
 void write_report(std::ostream& out, Format format, const std::vector<Result>& results,
@@ -693,6 +766,9 @@ void write_report(std::ostream& out, Format format, const std::vector<Result>& r
       return;
     case Format::Github:
       write_github(out, results, options);
+      return;
+    case Format::Compact:
+      write_compact(out, results, options);
       return;
   }
 }

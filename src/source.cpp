@@ -243,6 +243,7 @@ SourceFile read_source(const FileReader& reader, Role role, const std::string& p
   f.status = r.status;
   f.text = std::move(r.text);
   f.error = std::move(r.error);
+  f.dangling = r.dangling;
   return f;
 }
 }  // namespace

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <tuple>
 
 namespace v15 {
@@ -73,16 +74,49 @@ std::optional<Directive> parse_directive(std::string_view comment, Location wher
   return d;
 }
 
-std::vector<Directive> collect_directives(const Project& project) {
-  std::vector<Directive> out;
+std::optional<std::string> misspelled_directive(std::string_view comment) {
+  std::string_view body = trim(comment);
+  if (body.starts_with("//") || body.starts_with("/*"))
+    body.remove_prefix(2);
+  else if (body.starts_with("#"))
+    body.remove_prefix(1);
+  else
+    return std::nullopt;
+  while (!body.empty() && (body.front() == '*' || body.front() == ' ' || body.front() == '\t'))
+    body.remove_prefix(1);  // `/** … */`
+  std::string_view word = body.substr(0, body.find_first_of(" \t\r\n"));
+  if (word.ends_with("*/")) word.remove_suffix(2);
+  constexpr std::string_view kTool = "v15check";
+  if (word.size() <= kTool.size() || word == kDirectiveKeyword) return std::nullopt;
+  for (std::size_t i = 0; i < kTool.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(word[i])) != kTool[i]) return std::nullopt;
+  char next = word[kTool.size()];
+  // `v15check-…`, `v15check:…`, `v15check_…`: a directive meant; `v15checks` is prose
+  if (next != '-' && next != ':' && next != '_') return std::nullopt;
+  return std::string(word);
+}
+
+namespace {
+
+bool mentions_tool(std::string_view text) {
+  for (std::size_t i = 0; i + 8 <= text.size(); ++i) {
+    std::size_t k = 0;
+    while (k < 8 && std::tolower(static_cast<unsigned char>(text[i + k])) == "v15check"[k]) ++k;
+    if (k == 8) return true;
+  }
+  return false;
+}
+
+// Calls `visit(text, location, end_line)` for every comment of the role files that mentions
+// the tool: TS/JS comments from the syntax tree, Dockerfile `#` lines outside heredoc bodies.
+template <typename Visit>
+void for_each_tool_comment(const Project& project, Visit visit) {
   for (Role role : {Role::Worker, Role::DurableObject, Role::Jwt, Role::Agent}) {
     const FileModel* m = project.file(role);
     if (!m) continue;
     for (const Node& c : m->nodes("comment")) {
       std::string_view text = c.text();
-      if (text.find(kDirectiveKeyword) == std::string_view::npos) continue;
-      if (auto d = parse_directive(text, m->location(c), c.end_line()))
-        out.push_back(std::move(*d));
+      if (mentions_tool(text)) visit(text, m->location(c), c.end_line());
     }
   }
   const SourceFile& docker = project.source(Role::Dockerfile);
@@ -103,12 +137,21 @@ std::vector<Directive> collect_directives(const Project& project) {
       if (end == std::string_view::npos) end = text.size();
       ++line;
       std::string_view l = trim(text.substr(start, end - start));
-      if (l.starts_with("#") && l.find(kDirectiveKeyword) != std::string_view::npos &&
-          !in_body(line))
-        if (auto d = parse_directive(l, {docker.path, line, 0}, line)) out.push_back(std::move(*d));
+      if (l.starts_with("#") && mentions_tool(l) && !in_body(line))
+        visit(l, Location{docker.path, line, 0}, line);
       start = end + 1;
     }
   }
+}
+
+}  // namespace
+
+std::vector<Directive> collect_directives(const Project& project) {
+  std::vector<Directive> out;
+  for_each_tool_comment(project, [&](std::string_view text, Location where, int end_line) {
+    if (text.find(kDirectiveKeyword) == std::string_view::npos) return;
+    if (auto d = parse_directive(text, std::move(where), end_line)) out.push_back(std::move(*d));
+  });
   return out;
 }
 
@@ -168,10 +211,23 @@ std::vector<Finding> directive_findings(const Project& project, const Registry& 
            fmt::format("unused suppression: {} did not fail on line {}", id, d.target_line)});
     }
   }
+  for_each_tool_comment(project, [&](std::string_view text, Location where, int) {
+    if (auto word = misspelled_directive(text))
+      out.push_back({FindingSeverity::Warning, std::string(kUnknownDirectiveRule), std::move(where),
+                     fmt::format("unknown directive \"{}\" suppresses nothing (did you mean "
+                                 "\"{}\"?)",
+                                 cap(*word, 60), kDirectiveKeyword)});
+  });
   std::stable_sort(out.begin(), out.end(), [](const Finding& a, const Finding& b) {
     return std::tie(a.location.path, a.location.line) < std::tie(b.location.path, b.location.line);
   });
   return out;
+}
+
+std::string_view finding_title(const Finding& f) {
+  if (f.severity == FindingSeverity::Error) return "invalid suppression directive";
+  if (f.rule == kUnknownDirectiveRule) return "unknown suppression directive";
+  return "unused suppression directive";
 }
 
 int count_errors(const std::vector<Finding>& findings) {

@@ -83,8 +83,15 @@ TEST(Cli, MissingRoleFileFailsSayingNotFound) {
   EXPECT_NE(r.out.find("File: src/utils/jwt.ts:1"), std::string::npos) << r.out;
 }
 
-TEST(Cli, EmptyDirectoryFailsEveryCheckNeverPasses) {
+TEST(Cli, EmptyDirectoryIsAnErrorAndAnEmptyFileFailsEveryCheck) {
   TempDir dir;
+  // a root with none of the role files is not the project: an error, never a report
+  ProcessOutput none = run_cli({dir.path().string()});
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_EQ(none.out, "");
+  EXPECT_NE(none.err.find("holds none of the V1.5 role files"), std::string::npos) << none.err;
+  // one empty role file: every check FAILs, none PASSes
+  write_text(dir / "Dockerfile", "");
   ProcessOutput r = run_cli({dir.path().string()});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_FALSE(std::regex_search(r.out, std::regex("\\[[1-9][0-9]*/"))) << r.out;

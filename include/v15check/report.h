@@ -26,7 +26,10 @@ inline constexpr int kJsonSchemaVersion = 1;
 struct ReportOptions {
   bool color = false;
   bool verbose = false;  // also list PASS lines with their evidence
-  std::string root;      // as shown in machine formats
+  // Only what fails the run: FAILs and directive errors, no header, group tallies, Result line
+  // or warnings (text, compact and github; the document formats are always whole).
+  bool quiet = false;
+  std::string root;  // as shown in machine formats
   std::string tool_version = V15CHECK_VERSION;
   std::string information_uri = V15CHECK_INFORMATION_URI;
   // What was checked: "working-tree", "revision" (--rev) or "index" (--staged).
@@ -45,7 +48,7 @@ struct Counts {
 };
 Counts count(const std::vector<Result>& results);
 
-enum class Format { Text, Json, Sarif, Junit, Github };
+enum class Format { Text, Json, Sarif, Junit, Github, Compact };
 std::optional<Format> format_from_name(std::string_view name);
 
 void write_text(std::ostream& out, const std::vector<Result>& results,
@@ -58,6 +61,10 @@ void write_junit(std::ostream& out, const std::vector<Result>& results,
                  const ReportOptions& options);
 void write_github(std::ostream& out, const std::vector<Result>& results,
                   const ReportOptions& options);
+// One line per FAIL, directive error and warning, as gcc and ESLint's compact formatter write
+// them (src/report/compact.cpp): `path:line:col: error: title [id]`.
+void write_compact(std::ostream& out, const std::vector<Result>& results,
+                   const ReportOptions& options);
 void write_report(std::ostream& out, Format format, const std::vector<Result>& results,
                   const ReportOptions& options);
 

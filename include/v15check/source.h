@@ -93,6 +93,7 @@ struct SourceFile {
   ReadResult::Status status = ReadResult::Status::Missing;
   std::string text;
   std::string error;
+  bool dangling = false;  // Missing because a symlink points nowhere
   bool ok() const { return status == ReadResult::Status::Ok; }
 };
 

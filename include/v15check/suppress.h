@@ -15,6 +15,9 @@ namespace v15 {
 inline constexpr std::string_view kDirectiveKeyword = "v15check-disable-next-line";
 inline constexpr std::string_view kInvalidDirectiveRule = "v15check/invalid-directive";
 inline constexpr std::string_view kUnusedDirectiveRule = "v15check/unused-directive";
+// A comment that starts like a directive but is spelt otherwise (`v15check-disable-line`,
+// `v15check-ignore`): it suppresses nothing, which its writer did not mean.
+inline constexpr std::string_view kUnknownDirectiveRule = "v15check/unknown-directive";
 
 struct Directive {
   Location location;             // the comment
@@ -30,7 +33,7 @@ enum class FindingSeverity { Error, Warning };
 // A problem with the run's own inputs that is not a check outcome. Errors fail the run (exit 1).
 struct Finding {
   FindingSeverity severity = FindingSeverity::Error;
-  std::string rule;  // kInvalidDirectiveRule or kUnusedDirectiveRule
+  std::string rule;  // kInvalidDirectiveRule, kUnusedDirectiveRule or kUnknownDirectiveRule
   Location location;
   std::string message;
 };
@@ -38,6 +41,10 @@ struct Finding {
 // Parses one comment (with its `//`, `/* */` or `#` marker). nullopt when the comment is not a
 // directive (it does not start with the keyword).
 std::optional<Directive> parse_directive(std::string_view comment, Location where, int end_line);
+
+// The first word of a comment that starts like a directive but is not the directive's keyword
+// (`v15check-disable-line`, `v15check:ignore`, `V15check-disable-next-line`); nullopt otherwise.
+std::optional<std::string> misspelled_directive(std::string_view comment);
 
 // Every directive in the project's role files, in file and line order. TS/JS comments come from
 // the syntax tree; Dockerfile comments are `#` lines outside heredoc bodies.
@@ -51,10 +58,15 @@ void apply_inline_suppressions(const Project& project, std::vector<Result>& resu
 Outcome disabled_outcome(const Project& project, const Check& check, const DisabledCheck& entry);
 
 // Findings about the directives, after the run: malformed directives and unknown IDs (errors),
-// and suppressions of a check that ran but did not fail on the covered line (warnings).
+// suppressions of a check that ran but did not fail on the covered line, and misspelt
+// directive keywords (warnings).
 std::vector<Finding> directive_findings(const Project& project, const Registry& registry,
                                         const std::vector<Result>& results);
 
 int count_errors(const std::vector<Finding>& findings);
+
+// How reports name a finding: "invalid suppression directive", "unused suppression directive"
+// or "unknown suppression directive".
+std::string_view finding_title(const Finding& finding);
 
 }  // namespace v15
