@@ -130,6 +130,17 @@ int run(int argc, char** argv) {
     return 0;
   };
 
+  // With --config, the catalogue views word each check with the configured values too.
+  if ((!explain.empty() || list) && !config_path.empty()) {
+    try {
+      std::vector<std::string> ids;
+      for (const auto& c : registry.checks()) ids.push_back(c.id);
+      registry.configure(v15::load_config_file(config_path, ids));
+    } catch (const v15::ConfigError& e) {
+      return error(e.what());
+    }
+  }
+
   if (!explain.empty()) {
     const v15::Check* c = registry.find(explain);
     if (!c) return error(fmt::format("unknown check ID '{}' (see --list-checks)", explain));
@@ -242,6 +253,8 @@ int run(int argc, char** argv) {
   static const v15::Project* kept = nullptr;
   kept = new v15::Project(std::move(sources), config);
   const v15::Project& project = *kept;
+  // every report words a check with the project's values (config file, then wrangler bindings)
+  registry.configure(project.config());
   std::vector<v15::Result> results = v15::run_checks(registry, project, selection);
   std::vector<v15::Finding> findings = v15::directive_findings(project, registry, results);
 
