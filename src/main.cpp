@@ -164,6 +164,15 @@ int run(int argc, char** argv) {
     return emit(doc.str(), fmt::format("{} checks listed", listed.size()));
   }
   if (format == "markdown") return error("--format markdown is for --list-checks");
+  // A graph trace (mermaid, dot) owns stdout, so `> flow.dot` is a document `dot` reads; the
+  // report goes only where -o sends it.
+  bool tracing = trace || app.count("--trace-format") > 0;
+  bool graph_trace = tracing && trace_format != "text";
+  if (graph_trace && output.empty() && app.count("--format") > 0 && format != "text")
+    return error(
+        fmt::format("--trace-format {} writes the graph to stdout; add -o FILE for the {} "
+                    "report",
+                    trace_format, format));
 
   // Git: --rev/--staged read files through one `git cat-file --batch`; --changed-since/--staged
   // skip the run when no flow file changed (the checklist's "When to Run").
@@ -231,7 +240,7 @@ int run(int argc, char** argv) {
       std::string what = staged && changed_since.empty()
                              ? std::string("no flow file is staged")
                              : fmt::format("no flow file changed since {}", changed_since);
-      (format == "text" && output.empty() ? std::cout : std::cerr)
+      (format == "text" && output.empty() && !graph_trace ? std::cout : std::cerr)
           << "v15check: " << v15::sanitize(what) << "; nothing to check\n";
       return 0;
     }
@@ -274,13 +283,13 @@ int run(int argc, char** argv) {
   options.color = color == "always" ||
                   (color == "auto" && to_terminal && !(no_color && *no_color) && format == "text");
 
-  if (trace || app.count("--trace-format") > 0) {
+  if (tracing) {
     // the trace judges every hop, whatever --check/--group selected for the report
     std::vector<v15::Result> all = selection.ids.empty() && selection.groups.empty()
                                        ? results
                                        : v15::run_checks(registry, project, v15::Selection{});
-    // a machine-readable report on stdout must stay parseable: the trace then goes to stderr
-    bool trace_to_stderr = format != "text" && output.empty();
+    // a machine-readable report on stdout must stay parseable: a text trace then goes to stderr
+    bool trace_to_stderr = !graph_trace && format != "text" && output.empty();
     std::ostream& trace_out = trace_to_stderr ? std::cerr : std::cout;
     int trace_fd = trace_to_stderr ? STDERR_FILENO : STDOUT_FILENO;
     bool trace_color =
@@ -288,7 +297,16 @@ int run(int argc, char** argv) {
     v15::write_trace(trace_out, v15::build_trace(project, all),
                      *v15::trace_format_from_name(trace_format), ascii || !v15::locale_is_utf8(),
                      trace_color);
-    trace_out << "\n";
+    if (graph_trace) {
+      std::cout.flush();
+      if (!std::cout) return error("cannot write the trace to stdout");
+      if (output.empty()) {
+        std::cerr << "v15check: " << v15::summary_line(results, findings) << "\n";
+        return v15::exit_status(results, findings);
+      }
+    } else {
+      trace_out << "\n";
+    }
   }
 
   std::ostringstream report;
