@@ -15,6 +15,7 @@
 #include "v15check/check.h"
 #include "v15check/config.h"
 #include "v15check/git.h"
+#include "v15check/man.h"
 #include "v15check/report.h"
 #include "v15check/source.h"
 #include "v15check/trace.h"
@@ -39,6 +40,21 @@ std::vector<std::string> split_list(const std::vector<std::string>& values) {
       if (!item.empty()) out.push_back(item);
   }
   return out;
+}
+
+// The options as --help lists them (hidden ones left out), for the man page.
+std::vector<v15::ManOption> man_options(const CLI::App& app) {
+  std::vector<v15::ManOption> options;
+  for (const CLI::Option* o : app.get_options()) {
+    if (o->get_group().empty()) continue;
+    std::string names = o->get_name(true, true);
+    for (std::size_t at = names.find(','); at != std::string::npos; at = names.find(',', at + 2))
+      names.replace(at, 1, ", ");
+    bool positional = o->get_positional();
+    std::string value = o->get_items_expected_max() == 0 || positional ? "" : o->get_type_name();
+    options.push_back({positional ? o->get_type_name() : names, value, o->get_description()});
+  }
+  return options;
 }
 
 int run(int argc, char** argv) {
@@ -92,6 +108,8 @@ int run(int argc, char** argv) {
   app.add_flag("--ascii", ascii,
                "ASCII marks in the text trace (default when the locale is not UTF-8)");
   app.add_flag("--list-checks", list, "List the check catalogue and exit");
+  bool man = false;  // hidden: the build writes v15check.1 with it
+  app.add_flag("--man", man, "Write the man page (roff) and exit")->group("");
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -129,6 +147,14 @@ int run(int argc, char** argv) {
     std::cerr << "v15check: " << summary << " -> " << v15::sanitize(output) << "\n";
     return 0;
   };
+
+  if (man) {
+    std::vector<const v15::Check*> checks;
+    for (const auto& c : registry.checks()) checks.push_back(&c);
+    std::ostringstream doc;
+    v15::write_man_page(doc, man_options(app), checks, V15CHECK_VERSION);
+    return emit(doc.str(), "man page written");
+  }
 
   // With --config, the catalogue views word each check with the configured values too.
   if ((!explain.empty() || list) && !config_path.empty()) {
