@@ -60,7 +60,8 @@ Check configured(const Check& check, const Config& config) {
   if (reads(check, "envPrefixes") && config.env_prefixes != defaults.env_prefixes &&
       !config.env_prefixes.empty()) {
     std::string names;
-    for (const auto& p : config.env_prefixes) names += (names.empty() ? "" : "/") + cap(p) + "*";
+    for (const auto& p : config.env_prefixes)
+      names += fmt::format("{}{}*", names.empty() ? "" : "/", cap(p));
     reword("VF_*", names);
   }
   if (reads(check, "bridgeTimeoutMs") && config.bridge_timeout_ms != defaults.bridge_timeout_ms) {

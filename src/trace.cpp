@@ -368,7 +368,7 @@ void write_dot(std::ostream& out, const std::vector<Hop>& hops) {
         look = ", color=red, fontcolor=red, style=dashed";
         break;
     }
-    std::string from = "\"" + dot_escape(h.from) + "\"";
+    std::string from = fmt::format("\"{}\"", dot_escape(h.from));
     if (h.from != h.to) {
       out << "  " << from << " -> \"" << dot_escape(h.to) << "\" [label=\"" << label << "\"" << look
           << "];\n";

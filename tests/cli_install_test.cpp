@@ -53,9 +53,11 @@ TEST(ManPage, ListsTheOptionsAndEveryCheck) {
   EXPECT_GE(ids, 60u);
   // a line roff would read as a request never starts with text of ours
   std::istringstream lines(man.out);
-  for (std::string l; std::getline(lines, l);)
-    if (!l.empty() && (l[0] == '.' || l[0] == '\''))
+  for (std::string l; std::getline(lines, l);) {
+    if (!l.empty() && (l[0] == '.' || l[0] == '\'')) {
       EXPECT_TRUE(l.size() >= 3 && std::isupper(static_cast<unsigned char>(l[1]))) << l;
+    }
+  }
 }
 
 TEST(ManPage, RendersWithMan) {

@@ -64,8 +64,11 @@ TEST(FlowTraceStates, AnotherValueDiffersItIsNotMissing) {
   ASSERT_NE(bridge, nullptr);
   EXPECT_FALSE(bridge->found);
   EXPECT_EQ(bridge->state, HopState::Differs);
-  for (const Hop& h : hops)
-    if (&h != bridge) EXPECT_EQ(h.state, HopState::Found) << h.label;
+  for (const Hop& h : hops) {
+    if (&h != bridge) {
+      EXPECT_EQ(h.state, HopState::Found) << h.label;
+    }
+  }
 
   std::ostringstream text;
   write_trace(text, hops, TraceFormat::Text, true, false);
