@@ -676,6 +676,7 @@ Outcome get_sandbox(const CheckContext& ctx) {
                                                     cap(binding)));
   std::string problem;
   Node at;
+  bool other_binding = false;  // the first problem is only that another env binding is passed
   for (const Node& call : calls) {
     auto args = FileModel::arguments(call);
     Node a0 = args.size() > 0 ? args[0] : Node{}, a1 = args.size() > 1 ? args[1] : Node{};
@@ -699,7 +700,9 @@ Outcome get_sandbox(const CheckContext& ctx) {
       parts.push_back(fmt::format("argument 2 is {}, expected the session's sandboxId",
                                   a1.null() ? "missing" : show(a1, 50)));
     problem = fmt::format("{} at line {}: {}", show(call), call.line(), join(parts, "; "));
+    other_binding = e0 && id1;
   }
+  if (other_binding) return ctx.differs(m.location(at), problem, "sandboxBinding");
   return Outcome::fail(m.location(at), problem);
 }
 
@@ -1006,8 +1009,11 @@ Outcome oauth_prefix(const CheckContext& ctx) {
     else
       parts.push_back(fmt::format("no !{}.startsWith('{}') test that throws", t.name, cap(prefix)));
   }
-  return Outcome::fail(m.location(!falsy.null() ? falsy : t.read),
-                       fmt::format("token {}: {}", t.where(), join(parts, "; ")));
+  std::string found = fmt::format("token {}: {}", t.where(), join(parts, "; "));
+  Location at = m.location(!falsy.null() ? falsy : t.read);
+  if (prefixed.null() && !wrong_prefix.empty())
+    return ctx.differs(at, std::move(found), "oauthPrefix");
+  return Outcome::fail(at, std::move(found));
 }
 
 // -- the prompt file
@@ -1034,6 +1040,7 @@ Outcome pending_query(const CheckContext& ctx) {
            FileModel::last_name(x) == "prompt";
   };
   std::vector<std::string> seen;
+  bool other_path = false;  // a writeFile of the prompt to another path
   for (const Node& call : calls) {
     auto args = FileModel::arguments(call);
     if (args.empty()) continue;
@@ -1050,10 +1057,13 @@ Outcome pending_query(const CheckContext& ctx) {
     else
       seen.push_back(fmt::format("writeFile at line {} writes to {}", call.line(),
                                  describe_value(m, args[0])));
+    other_path = other_path || (p != path && has_prompt);
   }
-  return Outcome::fail(
-      m.location(calls.front()),
-      fmt::format("{}; expected the prompt written to '{}'", join(seen, "; "), cap(path)));
+  std::string found =
+      fmt::format("{}; expected the prompt written to '{}'", join(seen, "; "), cap(path));
+  if (other_path)
+    return ctx.differs(m.location(calls.front()), std::move(found), "pendingQueryPath");
+  return Outcome::fail(m.location(calls.front()), std::move(found));
 }
 
 // -- env checks
@@ -1255,19 +1265,22 @@ Outcome env_callback_url(const CheckContext& ctx) {
     }
     if (!has_env) {
       if (value != want)
-        return Outcome::fail(e->location, fmt::format("{} is '{}'; expected {}", entry_name(*e),
-                                                      cap(value), cap(want)));
+        return ctx.differs(
+            e->location,
+            fmt::format("{} is '{}'; expected {}", entry_name(*e), cap(value), cap(want)),
+            "callbackUrl");
       pass_text = fmt::format("{} is '{}'", entry_name(*e), cap(value));
       continue;
     }
     std::string vars_name = vars ? vars->path : "wrangler config";
     if (unresolved.empty()) {
       if (value != want)
-        return Outcome::fail(
+        return ctx.differs(
             e->location,
             fmt::format("{} is `{}`, which resolves to {} with {} from {} vars; "
                         "expected {}",
-                        entry_name(*e), shape, cap(value), resolved_from, vars_name, cap(want)));
+                        entry_name(*e), shape, cap(value), resolved_from, vars_name, cap(want)),
+            "callbackUrl");
       pass_text = fmt::format("{} is `{}` = {} ({} from {} vars)", entry_name(*e), shape,
                               cap(value), resolved_from, vars_name);
       continue;
@@ -1285,11 +1298,12 @@ Outcome env_callback_url(const CheckContext& ctx) {
               "expected {}, or a var {} in the wrangler config",
               entry_name(*e), shape, why, cap(want), unresolved));
     if (after_env != path)
-      return Outcome::fail(
+      return ctx.differs(
           e->location,
           fmt::format("{} is `{}`: after the env binding {} ({}) it ends in '{}'; "
                       "expected the path {} of {}",
-                      entry_name(*e), shape, unresolved, why, after_env, path, cap(want)));
+                      entry_name(*e), shape, unresolved, why, after_env, path, cap(want)),
+          "callbackUrl");
     pass_text = fmt::format(
         "{} is `{}`: built from the env binding {}, which cannot be resolved ({}), "
         "plus the path {}",
@@ -1469,13 +1483,17 @@ Outcome env_config_dir(const CheckContext& ctx) {
   if (!env) return failure;
   const FileModel& m = *s->model;
   const std::string& want = ctx.config().claude_config_dir;
-  return every_entry(
+  Outcome o = every_entry(
       *env, "CLAUDE_CONFIG_DIR", [&](const EnvEntry& e) { return m.fold_string(e.source) == want; },
       [&](const EnvEntry& e) {
         return fmt::format("{} is {}; expected '{}'", entry_name(e), describe_value(m, e.source),
                            cap(want));
       },
       [&](const EnvEntry& e) { return fmt::format("{} is '{}'", entry_name(e), cap(want)); });
+  // the key is set, to another directory
+  if (o.status == Status::Fail && !entries_for(*env, "CLAUDE_CONFIG_DIR").empty())
+    return ctx.differs(o.location, o.found, "claudeConfigDir");
+  return o;
 }
 
 // Which secrets a call collects, by its name or a key it reads: "project", "user", or "".

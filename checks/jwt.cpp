@@ -453,6 +453,11 @@ Outcome jwt_expiry(const CheckContext& ctx) {
   std::vector<Evidence> ev = {{ttl.location, "token lifetime (" + ttl.how + ")"}};
   if (bt.ms) ev.push_back({bt.location, "bridge timeout"});
   if (*ttl.seconds > bridge_s) return Outcome::pass(ttl.location, text, ev);
+  if (!bt.ms) {  // the configured timeout decided it
+    Outcome o = ctx.differs(ttl.location, text, "bridgeTimeoutMs");
+    o.evidence = std::move(ev);
+    return o;
+  }
   return Outcome::fail(ttl.location, text, ev);
 }
 

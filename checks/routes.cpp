@@ -309,11 +309,14 @@ Outcome chat_do_stub(const CheckContext& ctx) {
         m->location(r->anchor),
         "the POST /api/v15/chat handler never calls fetch on a Durable Object stub");
   std::string problem;
+  bool other_binding = false;  // the last problem is only that another env binding is used
   Location where = m->location(stubs.front().get_call);
   for (const auto& stub : stubs) {
     auto ns = m->env_name(FileModel::callee_object(stub.get_call));
+    other_binding = false;
     if (!ns || *ns != binding) {
       problem = fmt::format("the stub comes from env.{}, not env.{}", ns ? *ns : "?", cap(binding));
+      other_binding = ns.has_value();
       continue;
     }
     Node id = FileModel::strip_await(m->trace(stub.id).expr);
@@ -333,6 +336,7 @@ Outcome chat_do_stub(const CheckContext& ctx) {
     if (!id_ns || *id_ns != binding) {
       problem = fmt::format("idFromName is called on env.{}, not env.{}", id_ns ? *id_ns : "?",
                             cap(binding));
+      other_binding = id_ns.has_value();
       continue;
     }
     auto args = FileModel::arguments(id);
@@ -345,6 +349,7 @@ Outcome chat_do_stub(const CheckContext& ctx) {
                          fmt::format("env.{}.idFromName({}) → get(id) → fetch (line {})",
                                      cap(binding), snippet(args[0]), stub.fetch_call.line()));
   }
+  if (other_binding) return ctx.differs(where, problem, "doBinding");
   return Outcome::fail(where, problem);
 }
 

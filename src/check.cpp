@@ -81,6 +81,12 @@ Outcome CheckContext::fail_in(Role role, std::string found) const {
   return Outcome::fail({project_.source(role).path, 1, 0}, std::move(found));
 }
 
+Outcome CheckContext::differs(Location where, std::string found, std::string_view key) const {
+  Outcome o = Outcome::fail(std::move(where), found + " " + config_note(config(), key));
+  o.differs = true;
+  return o;
+}
+
 const FileModel* CheckContext::file(Role role, Outcome& failure) const {
   const FileModel* m = project_.file(role);
   if (!m) failure = fail_in(role, project_.unavailable(role));

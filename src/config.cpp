@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "v15check/suggest.h"
+#include "v15check/text.h"
 
 namespace v15 {
 
@@ -26,8 +27,12 @@ const std::map<std::string, std::string>& config_key_docs() {
       {"$schema", "string: the JSON Schema of this file (ignored by v15check)"},
       {"roles", "object: role (worker, do, jwt, agent, dockerfile) → path relative to the root"},
       {"className", "string: the Durable Object class (default ChatSessionAgent)"},
-      {"doBinding", "string: the Durable Object namespace binding (default CHAT_SESSIONS)"},
-      {"sandboxBinding", "string: the sandbox container binding (default SANDBOX_CONTAINER)"},
+      {"doBinding",
+       "string: the Durable Object namespace binding (default: the wrangler config's binding "
+       "for className, else CHAT_SESSIONS)"},
+      {"sandboxBinding",
+       "string: the sandbox container binding (default: the wrangler config's binding for the "
+       "container's class, else SANDBOX_CONTAINER)"},
       {"bridgeTimeoutMs", "number: expected bridge timeout in ms (default 300000)"},
       {"oauthPrefix", "string: required OAuth token prefix (default sk-ant-oat01-)"},
       {"pendingQueryPath",
@@ -467,8 +472,35 @@ Config parse_config(const std::string& text, const std::string& origin,
     } else {
       p.fail_key(where, fmt::format("unknown key \"{}\"{}", key, suggestion(key, known_keys)));
     }
+    if (key != "$schema") c.origins[key] = origin;
   }
   return c;
+}
+
+std::string config_value(const Config& config, std::string_view key) {
+  auto list = [](const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& s : v) out += fmt::format("{}\"{}\"", out.empty() ? "" : ", ", s);
+    return "[" + out + "]";
+  };
+  if (key == "className") return config.class_name;
+  if (key == "doBinding") return config.do_binding;
+  if (key == "sandboxBinding") return config.sandbox_binding;
+  if (key == "bridgeTimeoutMs") return fmt::format("{}", config.bridge_timeout_ms);
+  if (key == "oauthPrefix") return config.oauth_prefix;
+  if (key == "pendingQueryPath") return config.pending_query_path;
+  if (key == "callbackUrl") return config.callback_url;
+  if (key == "claudeConfigDir") return config.claude_config_dir;
+  if (key == "envPrefixes") return list(config.env_prefixes);
+  if (key == "envIgnore") return list(config.env_ignore);
+  return {};
+}
+
+std::string config_note(const Config& config, std::string_view key) {
+  auto origin = config.origins.find(std::string(key));
+  return fmt::format(
+      "(config: {} = {}{})", key, cap(config_value(config, key)),
+      origin == config.origins.end() ? std::string{} : ", from " + cap(origin->second));
 }
 
 Config load_config_file(const std::string& path, const std::vector<std::string>& check_ids) {

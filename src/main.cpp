@@ -15,6 +15,7 @@
 #include "v15check/check.h"
 #include "v15check/config.h"
 #include "v15check/git.h"
+#include "v15check/man.h"
 #include "v15check/report.h"
 #include "v15check/root.h"
 #include "v15check/source.h"
@@ -41,6 +42,21 @@ std::vector<std::string> split_list(const std::vector<std::string>& values) {
       if (!item.empty()) out.push_back(item);
   }
   return out;
+}
+
+// The options as --help lists them (hidden ones left out), for the man page.
+std::vector<v15::ManOption> man_options(const CLI::App& app) {
+  std::vector<v15::ManOption> options;
+  for (const CLI::Option* o : app.get_options()) {
+    if (o->get_group().empty()) continue;
+    std::string names = o->get_name(true, true);
+    for (std::size_t at = names.find(','); at != std::string::npos; at = names.find(',', at + 2))
+      names.replace(at, 1, ", ");
+    bool positional = o->get_positional();
+    std::string value = o->get_items_expected_max() == 0 || positional ? "" : o->get_type_name();
+    options.push_back({positional ? o->get_type_name() : names, value, o->get_description()});
+  }
+  return options;
 }
 
 int run(int argc, char** argv) {
@@ -100,6 +116,8 @@ int run(int argc, char** argv) {
   app.add_flag("--ascii", ascii,
                "ASCII marks in the text trace (default when the locale is not UTF-8)");
   app.add_flag("--list-checks", list, "List the check catalogue and exit");
+  bool man = false;  // hidden: the build writes v15check.1 with it
+  app.add_flag("--man", man, "Write the man page (roff) and exit")->group("");
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -149,6 +167,25 @@ int run(int argc, char** argv) {
     return 0;
   };
 
+  if (man) {
+    std::vector<const v15::Check*> checks;
+    for (const auto& c : registry.checks()) checks.push_back(&c);
+    std::ostringstream doc;
+    v15::write_man_page(doc, man_options(app), checks, V15CHECK_VERSION);
+    return emit(doc.str(), "man page written");
+  }
+
+  // With --config, the catalogue views word each check with the configured values too.
+  if ((!explain.empty() || list) && !config_path.empty()) {
+    try {
+      std::vector<std::string> ids;
+      for (const auto& c : registry.checks()) ids.push_back(c.id);
+      registry.configure(v15::load_config_file(config_path, ids));
+    } catch (const v15::ConfigError& e) {
+      return error(e.what());
+    }
+  }
+
   if (!explain.empty()) {
     const v15::Check* c = registry.find(explain);
     if (!c) {
@@ -178,6 +215,15 @@ int run(int argc, char** argv) {
     return emit(doc.str(), fmt::format("{} checks listed", listed.size()));
   }
   if (format == "markdown") return error("--format markdown is for --list-checks");
+  // A graph trace (mermaid, dot) owns stdout, so `> flow.dot` is a document `dot` reads; the
+  // report goes only where -o sends it.
+  bool tracing = trace || app.count("--trace-format") > 0;
+  bool graph_trace = tracing && trace_format != "text";
+  if (graph_trace && output.empty() && app.count("--format") > 0 && format != "text")
+    return error(
+        fmt::format("--trace-format {} writes the graph to stdout; add -o FILE for the {} "
+                    "report",
+                    trace_format, format));
 
   std::vector<std::string> all_ids;
   for (const auto& c : registry.checks()) all_ids.push_back(c.id);
@@ -271,7 +317,7 @@ int run(int argc, char** argv) {
                              ? std::string("no flow file is staged")
                              : fmt::format("no flow file changed since {}", changed_since);
       if (!quiet)
-        (format == "text" && output.empty() ? std::cout : std::cerr)
+        (format == "text" && output.empty() && !graph_trace ? std::cout : std::cerr)
             << "v15check: " << v15::sanitize(what) << "; nothing to check\n";
       return 0;
     }
@@ -306,6 +352,8 @@ int run(int argc, char** argv) {
   static const v15::Project* kept = nullptr;
   kept = new v15::Project(std::move(sources), config);
   const v15::Project& project = *kept;
+  // every report words a check with the project's values (config file, then wrangler bindings)
+  registry.configure(project.config());
   std::vector<v15::Result> results = v15::run_checks(registry, project, selection);
   std::vector<v15::Finding> findings = v15::directive_findings(project, registry, results);
 
@@ -329,13 +377,13 @@ int run(int argc, char** argv) {
   options.color =
       color == "always" || (color == "auto" && to_terminal && !plain_terminal && format == "text");
 
-  if (trace || app.count("--trace-format") > 0) {
+  if (tracing) {
     // the trace judges every hop, whatever --check/--group selected for the report
     std::vector<v15::Result> all = selection.ids.empty() && selection.groups.empty()
                                        ? results
                                        : v15::run_checks(registry, project, v15::Selection{});
-    // a machine-readable report on stdout must stay parseable: the trace then goes to stderr
-    bool trace_to_stderr = format != "text" && output.empty();
+    // a machine-readable report on stdout must stay parseable: a text trace then goes to stderr
+    bool trace_to_stderr = !graph_trace && format != "text" && output.empty();
     std::ostream& trace_out = trace_to_stderr ? std::cerr : std::cout;
     int trace_fd = trace_to_stderr ? STDERR_FILENO : STDOUT_FILENO;
     bool trace_color =
@@ -343,7 +391,16 @@ int run(int argc, char** argv) {
     v15::write_trace(trace_out, v15::build_trace(project, all),
                      *v15::trace_format_from_name(trace_format), ascii || !v15::locale_is_utf8(),
                      trace_color);
-    trace_out << "\n";
+    if (graph_trace) {
+      std::cout.flush();
+      if (!std::cout) return error("cannot write the trace to stdout");
+      if (output.empty()) {
+        std::cerr << "v15check: " << v15::summary_line(results, findings) << "\n";
+        return v15::exit_status(results, findings);
+      }
+    } else {
+      trace_out << "\n";
+    }
   }
 
   std::ostringstream report;

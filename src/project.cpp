@@ -45,6 +45,7 @@ struct FileJob {
 
 Project::Project(SourceSet sources, Config config)
     : sources_(std::move(sources)), config_(std::move(config)) {
+  adopt_wrangler_bindings();
   std::vector<FileJob> jobs;
   for (Role role : {Role::Worker, Role::DurableObject, Role::Jwt, Role::Agent}) {
     const SourceFile& f = sources_.get(role);
@@ -227,6 +228,7 @@ const WranglerVars* Project::wrangler() const {
     w.error = f.error;
   } else if (f.path.size() >= 5 && f.path.compare(f.path.size() - 5, 5, ".toml") == 0) {
     // [vars] KEY = "value" — the subset wrangler.toml uses for plain-text vars.
+    // [[durable_objects.bindings]] and [[containers]] open one table each: name / class_name.
     std::istringstream in(f.text);
     std::string line, section;
     while (std::getline(in, line)) {
@@ -235,14 +237,24 @@ const WranglerVars* Project::wrangler() const {
       if (t.empty() || t[0] == '#') continue;
       if (t[0] == '[') {
         section = t.substr(0, t.find(']') + 1);
+        if (section == "[[durable_objects.bindings]") w.durable_objects.emplace_back();
+        if (section == "[[containers]") w.container_classes.emplace_back();
         continue;
       }
-      if (section != "[vars]") continue;
       auto eq = t.find('=');
       if (eq == std::string::npos) continue;
       std::string key = t.substr(0, eq);
       while (!key.empty() && std::isspace(static_cast<unsigned char>(key.back()))) key.pop_back();
-      w.vars[toml_unquote(key)] = toml_unquote(t.substr(eq + 1));
+      key = toml_unquote(key);
+      if (section == "[vars]") {
+        w.vars[key] = toml_unquote(t.substr(eq + 1));
+      } else if (section == "[[durable_objects.bindings]" && key == "name") {
+        w.durable_objects.back().name = toml_unquote(t.substr(eq + 1));
+      } else if (section == "[[durable_objects.bindings]" && key == "class_name") {
+        w.durable_objects.back().class_name = toml_unquote(t.substr(eq + 1));
+      } else if (section == "[[containers]" && key == "class_name") {
+        w.container_classes.back() = toml_unquote(t.substr(eq + 1));
+      }
     }
   } else {
     try {
@@ -250,12 +262,53 @@ const WranglerVars* Project::wrangler() const {
       if (doc.is_object() && doc.contains("vars") && doc["vars"].is_object())
         for (const auto& [k, v] : doc["vars"].items())
           if (v.is_string()) w.vars[k] = v.get<std::string>();
+      auto text_of = [](const nlohmann::json& o, const char* key) {
+        return o.is_object() && o.contains(key) && o[key].is_string() ? o[key].get<std::string>()
+                                                                      : std::string{};
+      };
+      if (doc.is_object() && doc.contains("durable_objects") &&
+          doc["durable_objects"].is_object() && doc["durable_objects"].contains("bindings") &&
+          doc["durable_objects"]["bindings"].is_array())
+        for (const auto& b : doc["durable_objects"]["bindings"])
+          w.durable_objects.push_back({text_of(b, "name"), text_of(b, "class_name")});
+      if (doc.is_object() && doc.contains("containers") && doc["containers"].is_array())
+        for (const auto& c : doc["containers"])
+          w.container_classes.push_back(text_of(c, "class_name"));
     } catch (const nlohmann::json::exception& e) {
       w.error = fmt::format("{}: {}", f.path, e.what());
     }
   }
   wrangler_ = std::move(w);
   return &*wrangler_;
+}
+
+const DurableObjectBinding* WranglerVars::binding_for(std::string_view class_name) const {
+  for (const auto& b : durable_objects)
+    if (!b.name.empty() && b.class_name == class_name) return &b;
+  return nullptr;
+}
+
+const DurableObjectBinding* WranglerVars::sandbox_binding() const {
+  for (const auto& cls : container_classes)
+    if (const DurableObjectBinding* b = cls.empty() ? nullptr : binding_for(cls)) return b;
+  return container_classes.empty() ? binding_for("Sandbox") : nullptr;
+}
+
+void Project::adopt_wrangler_bindings() {
+  // A binding name the config file leaves unset is the one the wrangler config declares for
+  // that class: the deployment's own name, not the checklist's.
+  const WranglerVars* w = wrangler();
+  if (!w) return;
+  if (!config_.origins.contains("doBinding"))
+    if (const DurableObjectBinding* b = w->binding_for(config_.class_name)) {
+      config_.do_binding = b->name;
+      config_.origins["doBinding"] = w->path;
+    }
+  if (!config_.origins.contains("sandboxBinding"))
+    if (const DurableObjectBinding* b = w->sandbox_binding()) {
+      config_.sandbox_binding = b->name;
+      config_.origins["sandboxBinding"] = w->path;
+    }
 }
 
 }  // namespace v15

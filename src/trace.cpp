@@ -207,18 +207,58 @@ std::vector<std::string> missing_ids(const Hop& h) {
   return h.failed_ids.empty() ? h.check_ids : h.failed_ids;
 }
 
+// `found` decides between the two sides; `state` says which of them (a hop put together by
+// hand with only `found` set reads as found or missing).
+HopState state_of(const Hop& h) {
+  if (h.found) return h.state == HopState::Suppressed ? HopState::Suppressed : HopState::Found;
+  return h.state == HopState::Differs ? HopState::Differs : HopState::Missing;
+}
+
+// The check IDs a hop's note names: the failed ones, or the suppressed ones.
+std::vector<std::string> noted_ids(const Hop& h) {
+  return state_of(h) == HopState::Suppressed ? h.suppressed_ids : missing_ids(h);
+}
+
+// "MISSING: id, id" and the like, for the notes of the three formats; empty for a found hop.
+std::string state_note(const Hop& h) {
+  HopState st = state_of(h);
+  if (st == HopState::Found) return {};
+  std::vector<std::string> ids = noted_ids(h);
+  std::string name(hop_state_name(st));
+  for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return name + ": " + (ids.empty() ? std::string("no check") : join(ids, ", "));
+}
+
 void write_text_trace(std::ostream& out, const std::vector<Hop>& hops, bool ascii, bool color) {
   const std::string arrow = ascii ? " -> " : " → ";
-  const std::string ok = ascii ? "[ok]" : "✓";
-  const std::string missing = ascii ? "[MISSING]" : "✗";
+  auto mark_of = [&](HopState st) -> std::string {
+    switch (st) {
+      case HopState::Found:
+        return ascii ? "[ok]" : "✓";
+      case HopState::Suppressed:
+        return ascii ? "[SUPPRESSED]" : "⊘";
+      case HopState::Differs:
+        return ascii ? "[DIFFERS]" : "≠";
+      case HopState::Missing:
+        break;
+    }
+    return ascii ? "[MISSING]" : "✗";
+  };
+  auto colour_of = [](HopState st) {
+    return st == HopState::Found ? "32" : st == HopState::Missing ? "31;1" : "33";
+  };
   auto paint = [&](const std::string& s, const char* code) {
     return color ? fmt::format("\x1b[{}m{}\x1b[0m", code, s) : s;
   };
-  std::size_t found = 0, w_mark = std::max(width(ok), width(missing)), w_who = 0, w_label = 0,
-              w_where = 0;
+  std::size_t found = 0, w_mark = 0, w_who = 0, w_label = 0, w_where = 0;
+  std::size_t suppressed = 0, differs = 0;
+  for (HopState st : {HopState::Found, HopState::Suppressed, HopState::Differs, HopState::Missing})
+    w_mark = std::max(w_mark, width(mark_of(st)));
   std::vector<std::string> who, label, at;
   for (const Hop& h : hops) {
     found += h.found ? 1 : 0;
+    suppressed += state_of(h) == HopState::Suppressed ? 1 : 0;
+    differs += state_of(h) == HopState::Differs ? 1 : 0;
     who.push_back(sanitize(h.from) + arrow + sanitize(h.to));
     label.push_back(sanitize(h.label));
     at.push_back(sanitize(where(h.location)));
@@ -227,7 +267,10 @@ void write_text_trace(std::ostream& out, const std::vector<Hop>& hops, bool asci
     w_where = std::max(w_where, width(at.back()));
   }
   std::size_t w_num = std::to_string(hops.size()).size();
-  out << fmt::format("V1.5 flow trace: {}/{} hops found\n", found, hops.size());
+  std::string also;
+  if (suppressed) also += fmt::format(", {} suppressed", suppressed);
+  if (differs) also += fmt::format(", {} differ{}", differs, differs == 1 ? "s" : "");
+  out << fmt::format("V1.5 flow trace: {}/{} hops found{}\n", found, hops.size(), also);
   bool in_errors = false;
   for (std::size_t i = 0; i < hops.size(); ++i) {
     const Hop& h = hops[i];
@@ -235,17 +278,18 @@ void write_text_trace(std::ostream& out, const std::vector<Hop>& hops, bool asci
       in_errors = true;
       out << "error paths:\n";
     }
-    std::string mark = pad(h.found ? ok : missing, w_mark);
-    std::string line =
-        fmt::format("{:>{}}  {}  {}  {}  ", i + 1, w_num, paint(mark, h.found ? "32" : "31;1"),
-                    pad(who[i], w_who), pad(label[i], w_label));
-    if (h.found) {
+    HopState st = state_of(h);
+    std::string mark = pad(mark_of(st), w_mark);
+    std::string line = fmt::format("{:>{}}  {}  {}  {}  ", i + 1, w_num, paint(mark, colour_of(st)),
+                                   pad(who[i], w_who), pad(label[i], w_label));
+    if (st == HopState::Found) {
       line += at[i];
     } else {
-      std::vector<std::string> ids = missing_ids(h);
+      std::vector<std::string> ids = noted_ids(h);
       for (auto& id : ids) id = sanitize(id);
-      line += pad(at[i], w_where) + "  " +
-              paint(ids.empty() ? std::string("(no check)") : join(ids, ", "), "31");
+      std::string what = ids.empty() ? std::string("(no check)") : join(ids, ", ");
+      if (st != HopState::Missing) what = std::string(hop_state_name(st)) + ": " + what;
+      line += pad(at[i], w_where) + "  " + paint(what, st == HopState::Missing ? "31" : "33");
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out << line << "\n";
@@ -274,16 +318,16 @@ void write_mermaid(std::ostream& out, const std::vector<Hop>& hops) {
     }
     std::string indent = in_errors ? "        " : "    ";
     std::string from = mermaid_participant(h.from), to = mermaid_participant(h.to);
-    // solid for the request path, dotted for answers and error paths, a cross for a missing hop
-    std::string arrow = !h.found ? "-x" : (h.to == kBrowser || h.error_path ? "-->>" : "->>");
+    // solid for the request path, dotted for answers and error paths; a cross only where the code
+    // is missing: a hop that differs or is suppressed exists
+    std::string arrow = state_of(h) == HopState::Missing   ? "-x"
+                        : h.to == kBrowser || h.error_path ? "-->>"
+                                                           : "->>";
     std::string msg = fmt::format("{}. {} ({})", i + 1, h.label, where(h.location));
     out << indent << from << arrow << to << ": " << mermaid_escape(msg) << "\n";
-    if (!h.found) {
-      std::vector<std::string> ids = missing_ids(h);
+    if (std::string note = state_note(h); !note.empty()) {
       std::string over = from == to ? from : from + "," + to;
-      out << indent << "Note over " << over << ": "
-          << mermaid_escape("MISSING: " + (ids.empty() ? std::string("no check") : join(ids, ", ")))
-          << "\n";
+      out << indent << "Note over " << over << ": " << mermaid_escape(note) << "\n";
     }
   }
   if (in_errors) out << "    end\n";
@@ -291,6 +335,11 @@ void write_mermaid(std::ostream& out, const std::vector<Hop>& hops) {
 
 // -- dot ----------------------------------------------------------------------------------------
 
+// Graphviz draws the self-loops of one node inside each other and stacks their labels over the
+// node, across the loops: with a dozen steps in the Durable Object the picture is unreadable. A
+// step within one participant is therefore a node of its own (a note joined to the participant
+// by an undirected edge), which dot places clear of the rest; a hop between two participants
+// stays a labelled edge.
 void write_dot(std::ostream& out, const std::vector<Hop>& hops) {
   out << "digraph v15_flow {\n";
   out << "  graph [rankdir=LR, label=\"V1.5 HTTP streaming flow\", labelloc=t, "
@@ -303,22 +352,52 @@ void write_dot(std::ostream& out, const std::vector<Hop>& hops) {
     const Hop& h = hops[i];
     std::string label =
         dot_escape(fmt::format("{}. {}", i + 1, h.label)) + "\\n" + dot_escape(where(h.location));
-    std::string attrs;
-    if (!h.found) {
-      std::vector<std::string> ids = missing_ids(h);
-      attrs = "label=\"" + label +
-              "\\nMISSING: " + dot_escape(ids.empty() ? std::string("no check") : join(ids, ", ")) +
-              "\", color=red, fontcolor=red, style=dashed";
-    } else {
-      attrs = "label=\"" + label + "\"" + (h.error_path ? ", style=dotted" : "");
+    if (std::string note = state_note(h); !note.empty()) label += "\\n" + dot_escape(note);
+    std::string look;
+    switch (state_of(h)) {
+      case HopState::Found:
+        look = h.error_path ? ", style=dotted" : "";
+        break;
+      case HopState::Suppressed:
+        look = ", color=gray40, fontcolor=gray40, style=dotted";
+        break;
+      case HopState::Differs:
+        look = ", color=darkorange3, fontcolor=darkorange3, style=dashed";
+        break;
+      case HopState::Missing:
+        look = ", color=red, fontcolor=red, style=dashed";
+        break;
     }
-    out << "  \"" << dot_escape(h.from) << "\" -> \"" << dot_escape(h.to) << "\" [" << attrs
-        << "];\n";
+    std::string from = fmt::format("\"{}\"", dot_escape(h.from));
+    if (h.from != h.to) {
+      out << "  " << from << " -> \"" << dot_escape(h.to) << "\" [label=\"" << label << "\"" << look
+          << "];\n";
+      continue;
+    }
+    std::string step = fmt::format("\"step {}\"", i + 1);
+    std::string node_look = look.empty() ? "" : look.substr(0, look.find(", style="));
+    out << "  " << step << " [shape=note, style=\"\", fontsize=10, label=\"" << label << "\""
+        << node_look << "];\n";
+    out << "  " << from << " -> " << step << " [dir=none" << look << "];\n";
   }
   out << "}\n";
 }
 
 }  // namespace
+
+std::string_view hop_state_name(HopState s) {
+  switch (s) {
+    case HopState::Found:
+      return "found";
+    case HopState::Suppressed:
+      return "suppressed";
+    case HopState::Differs:
+      return "differs";
+    case HopState::Missing:
+      break;
+  }
+  return "missing";
+}
 
 std::optional<TraceFormat> trace_format_from_name(std::string_view name) {
   std::string n = ascii_lower(name);
@@ -339,7 +418,7 @@ std::vector<Hop> build_trace(const Project& project, const std::vector<Result>& 
     h.error_path = spec.error_path;
     Location fact = spec.fact_location ? spec.fact_location(project) : Location{};
     Location first_checked, first_failed;
-    bool any_result = false;
+    bool any_result = false, all_failures_differ = true;
     for (const std::string& id : spec.ids) {
       const Result* r = result_for(results, id);
       if (!r) continue;
@@ -347,12 +426,17 @@ std::vector<Hop> build_trace(const Project& project, const std::vector<Result>& 
       h.check_ids.push_back(id);
       if (!first_checked.known() && r->outcome.location.known())
         first_checked = r->outcome.location;
+      if (r->outcome.status == Status::Suppressed) h.suppressed_ids.push_back(id);
       if (r->outcome.status == Status::Fail) {
         h.failed_ids.push_back(id);
+        all_failures_differ = all_failures_differ && r->outcome.differs;
         if (!first_failed.known()) first_failed = r->outcome.location;
       }
     }
     h.found = any_result ? h.failed_ids.empty() : fact.known();
+    h.state = h.found ? (h.suppressed_ids.empty() ? HopState::Found : HopState::Suppressed)
+              : !h.failed_ids.empty() && all_failures_differ ? HopState::Differs
+                                                             : HopState::Missing;
     // a missing hop points at what is wrong; a found one at the construct
     h.location = !h.found && first_failed.known() ? first_failed
                  : fact.known()                   ? fact

@@ -160,7 +160,7 @@ std::vector<std::vector<std::string>> workflow_commands() {
     std::string line;
     while (std::getline(run, line)) {
       line = trim(line);
-      if (line.find("/build/v15check\"") == std::string::npos) continue;
+      if (line.rfind("v15check ", 0) != 0) continue;  // the binary from PATH
       if (auto bar = line.find(" ||"); bar != std::string::npos) line = line.substr(0, bar);
       std::vector<std::string> w = words(line);
       w.erase(w.begin());  // the binary

@@ -42,6 +42,9 @@ struct Outcome {
   // For Suppressed: the in-source directive that suppressed a FAIL; unknown (line 0) when the
   // config disables the check.
   Location suppressed_at;
+  // For Fail: the construct exists but holds another value than expected (a literal, a binding
+  // name), as opposed to being missing. The trace shows such a hop as "differs".
+  bool differs = false;
 
   static Outcome pass(Location where, std::string found, std::vector<Evidence> evidence = {});
   static Outcome fail(Location where, std::string found, std::vector<Evidence> evidence = {});
@@ -89,17 +92,28 @@ class CheckContext {
   std::string parse_note(const FileModel& m) const;
   // A FAIL located at line 1 of a role's file.
   Outcome fail_in(Role role, std::string found) const;
+  // A FAIL where the construct exists with another value than the one config key `key` expects:
+  // the Found text ends by naming the key and its value, e.g. "(config: bridgeTimeoutMs =
+  // 300000)", so the reader knows which setting decides the expectation.
+  Outcome differs(Location where, std::string found, std::string_view key) const;
 
  private:
   const Project& project_;
   const Check& check_;
 };
 
+// The check as a configuration words it: the title and Expected line show the configured value
+// of each config key the check reads (binding names, the bridge timeout as "10 minutes", paths,
+// the prefix, the callback URL) in place of the checklist's default. The ID stays.
+Check configured(const Check& check, const Config& config);
+
 class Registry {
  public:
   void add(Check check);
   const std::vector<Check>& checks() const { return checks_; }
   const Check* find(std::string_view id) const;
+  // Rewords every check for `config` (configured()); results keep pointing at the same checks.
+  void configure(const Config& config);
 
  private:
   std::vector<Check> checks_;

@@ -30,6 +30,9 @@ struct Config {
   std::vector<std::string> env_prefixes = {"VF_"};
   std::vector<std::string> env_ignore;
   std::vector<DisabledCheck> disable;
+  // Where a key's value comes from when it is not the checklist's default: the config file that
+  // sets it, or the wrangler config that declares the binding (key → file).
+  std::map<std::string, std::string> origins;
 
   Config();
   std::string path(Role role) const { return paths.at(role); }
@@ -57,5 +60,11 @@ Config load_config_file(const std::string& path, const std::vector<std::string>&
 
 // The names of all config keys, with a one-line description, for --explain and docs.
 const std::map<std::string, std::string>& config_key_docs();
+
+// A key's value as a Found or Expected text shows it: `300000`, `SANDBOX_CONTAINER`,
+// `["VF_"]`; empty for keys without one value (roles, disable).
+std::string config_value(const Config& config, std::string_view key);
+// "(config: bridgeTimeoutMs = 300000)", with ", from FILE" when a file set the value.
+std::string config_note(const Config& config, std::string_view key);
 
 }  // namespace v15

@@ -603,11 +603,26 @@ std::vector<Node> calls_of(const FileModel& m, const Function& f);
 // A read of environment variable `name` as AgentEnv records it (member, destructured, helper).
 Matcher env_read(const AgentEnv& env, std::string name);
 
-// Worker `vars` from wrangler.jsonc / wrangler.json / wrangler.toml.
+// A `durable_objects.bindings` entry of the wrangler config.
+struct DurableObjectBinding {
+  std::string name;        // the env binding, e.g. CHAT_SESSIONS
+  std::string class_name;  // the class it binds, e.g. ChatSessionAgent
+};
+
+// What the checks read from wrangler.jsonc / wrangler.json / wrangler.toml: the Worker's `vars`,
+// its Durable Object bindings and the classes its `containers` run (top level only).
 struct WranglerVars {
   std::string path;
   std::map<std::string, std::string> vars;
+  std::vector<DurableObjectBinding> durable_objects;
+  std::vector<std::string> container_classes;
   std::string error;  // parse problem, if any
+
+  // The binding declared for `class_name`, or null.
+  const DurableObjectBinding* binding_for(std::string_view class_name) const;
+  // The binding of the sandbox container: the one whose class a `containers` entry runs (the
+  // class `Sandbox` when no container is declared), or null.
+  const DurableObjectBinding* sandbox_binding() const;
 };
 
 class Project {
@@ -639,6 +654,8 @@ class Project {
   const CallbackRequest& callback_request() const;  // the agent's POST to the Worker
 
  private:
+  void adopt_wrangler_bindings();
+
   SourceSet sources_;
   Config config_;
   std::map<Role, std::unique_ptr<FileModel>> files_;
