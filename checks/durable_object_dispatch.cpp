@@ -676,6 +676,7 @@ Outcome get_sandbox(const CheckContext& ctx) {
                                                     cap(binding)));
   std::string problem;
   Node at;
+  std::optional<ConfigMismatch> mismatch;
   for (const Node& call : calls) {
     auto args = FileModel::arguments(call);
     Node a0 = args.size() > 0 ? args[0] : Node{}, a1 = args.size() > 1 ? args[1] : Node{};
@@ -685,6 +686,8 @@ Outcome get_sandbox(const CheckContext& ctx) {
       return Outcome::pass(m.location(call), fmt::format("{} at line {}", show(call), call.line()));
     if (!problem.empty()) continue;
     at = call;
+    // only the binding's name differs: a literal the sandboxBinding key controls
+    if (e0 && id1) mismatch = ConfigMismatch{"sandboxBinding", Constant{*e0}, m.location(a0)};
     auto e1 = a1.null() ? std::nullopt : env_read(m, fn, a1);
     if (e1 == binding && !a0.null() && is_sandbox_id(m, fn, a0)) {
       problem = fmt::format("arguments 1 and 2 are swapped: {}", show(call));
@@ -700,7 +703,9 @@ Outcome get_sandbox(const CheckContext& ctx) {
                                   a1.null() ? "missing" : show(a1, 50)));
     problem = fmt::format("{} at line {}: {}", show(call), call.line(), join(parts, "; "));
   }
-  return Outcome::fail(m.location(at), problem);
+  Outcome o = Outcome::fail(m.location(at), problem);
+  o.config_mismatch = std::move(mismatch);
+  return o;
 }
 
 // -- signExecutionToken
@@ -958,6 +963,7 @@ Outcome oauth_prefix(const CheckContext& ctx) {
   Predicate token = [&](const Node& n) { return is_token(m, fn, t, n); };
   Node falsy, prefixed;
   std::vector<std::string> wrong_prefix;
+  std::optional<ConfigMismatch> mismatch;
   for (const GuardTest& g : throwing_tests(m, s->region)) {
     if (falsy.null() && falsy_test(m, g, token)) falsy = g.statement;
     Node c = g.test;
@@ -976,6 +982,8 @@ Outcome oauth_prefix(const CheckContext& ctx) {
       wrong_prefix.push_back(
           fmt::format("the startsWith test at line {} uses {}", c.line(),
                       args.empty() ? "no argument" : describe_value(m, args[0])));
+      if (p && !p->empty() && !mismatch)
+        mismatch = ConfigMismatch{"oauthPrefix", Constant{*p}, m.location(args[0])};
     }
   }
   if (!falsy.null() && !prefixed.null())
@@ -1006,8 +1014,11 @@ Outcome oauth_prefix(const CheckContext& ctx) {
     else
       parts.push_back(fmt::format("no !{}.startsWith('{}') test that throws", t.name, cap(prefix)));
   }
-  return Outcome::fail(m.location(!falsy.null() ? falsy : t.read),
-                       fmt::format("token {}: {}", t.where(), join(parts, "; ")));
+  Outcome o = Outcome::fail(m.location(!falsy.null() ? falsy : t.read),
+                            fmt::format("token {}: {}", t.where(), join(parts, "; ")));
+  // the prefix is the only problem when the missing-token test is there
+  if (!falsy.null() && prefixed.null()) o.config_mismatch = std::move(mismatch);
+  return o;
 }
 
 // -- the prompt file
@@ -1034,11 +1045,14 @@ Outcome pending_query(const CheckContext& ctx) {
            FileModel::last_name(x) == "prompt";
   };
   std::vector<std::string> seen;
+  std::optional<ConfigMismatch> mismatch;
   for (const Node& call : calls) {
     auto args = FileModel::arguments(call);
     if (args.empty()) continue;
     auto p = m.fold_string(m.caller_value(args[0], fn));
     bool has_prompt = args.size() > 1 && m.derives_from(m.caller_value(args[1], fn), prompt);
+    if (p && !p->empty() && p != path && has_prompt && !mismatch)
+      mismatch = ConfigMismatch{"pendingQueryPath", Constant{*p}, m.location(args[0])};
     if (p == path && has_prompt)
       return Outcome::pass(m.location(call), fmt::format("writeFile('{}', …prompt…) at line {}",
                                                          cap(path), call.line()));
@@ -1051,9 +1065,11 @@ Outcome pending_query(const CheckContext& ctx) {
       seen.push_back(fmt::format("writeFile at line {} writes to {}", call.line(),
                                  describe_value(m, args[0])));
   }
-  return Outcome::fail(
+  Outcome o = Outcome::fail(
       m.location(calls.front()),
       fmt::format("{}; expected the prompt written to '{}'", join(seen, "; "), cap(path)));
+  o.config_mismatch = std::move(mismatch);
+  return o;
 }
 
 // -- env checks
@@ -1254,9 +1270,13 @@ Outcome env_callback_url(const CheckContext& ctx) {
       }
     }
     if (!has_env) {
-      if (value != want)
-        return Outcome::fail(e->location, fmt::format("{} is '{}'; expected {}", entry_name(*e),
-                                                      cap(value), cap(want)));
+      if (value != want) {
+        Outcome o = Outcome::fail(e->location, fmt::format("{} is '{}'; expected {}",
+                                                           entry_name(*e), cap(value), cap(want)));
+        if (!value.empty())
+          o.config_mismatch = ConfigMismatch{"callbackUrl", Constant{value}, e->location};
+        return o;
+      }
       pass_text = fmt::format("{} is '{}'", entry_name(*e), cap(value));
       continue;
     }
@@ -1469,13 +1489,23 @@ Outcome env_config_dir(const CheckContext& ctx) {
   if (!env) return failure;
   const FileModel& m = *s->model;
   const std::string& want = ctx.config().claude_config_dir;
-  return every_entry(
+  Outcome o = every_entry(
       *env, "CLAUDE_CONFIG_DIR", [&](const EnvEntry& e) { return m.fold_string(e.source) == want; },
       [&](const EnvEntry& e) {
         return fmt::format("{} is {}; expected '{}'", entry_name(e), describe_value(m, e.source),
                            cap(want));
       },
       [&](const EnvEntry& e) { return fmt::format("{} is '{}'", entry_name(e), cap(want)); });
+  if (o.status != Status::Fail) return o;
+  // a literal the claudeConfigDir key controls when every entry sets the same constant
+  std::optional<std::string> value;
+  for (const EnvEntry* e : entries_for(*env, "CLAUDE_CONFIG_DIR")) {
+    auto v = m.fold_string(e->source);
+    if (!v || v->empty() || (value && *value != *v)) return o;
+    value = v;
+    o.config_mismatch = ConfigMismatch{"claudeConfigDir", Constant{*v}, e->location};
+  }
+  return o;
 }
 
 // Which secrets a call collects, by its name or a key it reads: "project", "user", or "".

@@ -309,11 +309,14 @@ Outcome chat_do_stub(const CheckContext& ctx) {
         m->location(r->anchor),
         "the POST /api/v15/chat handler never calls fetch on a Durable Object stub");
   std::string problem;
+  std::optional<ConfigMismatch> mismatch;
   Location where = m->location(stubs.front().get_call);
   for (const auto& stub : stubs) {
     auto ns = m->env_name(FileModel::callee_object(stub.get_call));
     if (!ns || *ns != binding) {
       problem = fmt::format("the stub comes from env.{}, not env.{}", ns ? *ns : "?", cap(binding));
+      if (ns && !ns->empty())
+        mismatch = ConfigMismatch{"doBinding", Constant{*ns}, m->location(stub.get_call)};
       continue;
     }
     Node id = FileModel::strip_await(m->trace(stub.id).expr);
@@ -345,7 +348,9 @@ Outcome chat_do_stub(const CheckContext& ctx) {
                          fmt::format("env.{}.idFromName({}) → get(id) → fetch (line {})",
                                      cap(binding), snippet(args[0]), stub.fetch_call.line()));
   }
-  return Outcome::fail(where, problem);
+  Outcome o = Outcome::fail(where, problem);
+  o.config_mismatch = std::move(mismatch);
+  return o;
 }
 
 bool mentions_bearer(const FileModel& m, const Node& n, int depth = 0) {

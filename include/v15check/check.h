@@ -33,6 +33,14 @@ struct Evidence {
   std::string note;
 };
 
+// A FAIL that is only a literal differing from the value a config key expects: the key and the
+// value the code has, so `v15check init` can write the key instead of reporting the FAIL.
+struct ConfigMismatch {
+  std::string key;    // the config key, as spelt in .v15check.json (bridgeTimeoutMs)
+  Constant observed;  // the value the code has: a number or a string
+  Location location;  // where the code has it
+};
+
 struct Outcome {
   Status status = Status::Fail;
   Location location;  // the best location: the construct found, or what is wrong
@@ -42,6 +50,8 @@ struct Outcome {
   // For Suppressed: the in-source directive that suppressed a FAIL; unknown (line 0) when the
   // config disables the check.
   Location suppressed_at;
+  // For a FAIL caused by a literal a config key controls (see ConfigMismatch).
+  std::optional<ConfigMismatch> config_mismatch;
 
   static Outcome pass(Location where, std::string found, std::vector<Evidence> evidence = {});
   static Outcome fail(Location where, std::string found, std::vector<Evidence> evidence = {});
