@@ -12,6 +12,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "v15check/baseline.h"
 #include "v15check/check.h"
 #include "v15check/config.h"
 #include "v15check/git.h"
@@ -82,6 +83,18 @@ int run(int argc, char** argv) {
                  "Exit 0 without checking unless a flow file changed since REV")
       ->type_name("REV");
   app.add_flag("--staged", staged, "Check the index; exit 0 unless a flow file is staged");
+  std::string baseline_path, write_baseline_path, new_since;
+  auto* baseline_opt =
+      app.add_option(
+             "--baseline", baseline_path,
+             "Accept the FAILs listed in FILE: reported BASELINED, they do not fail the run")
+          ->type_name("FILE");
+  app.add_option("--write-baseline", write_baseline_path,
+                 "Write the current FAILs to FILE as a baseline (then they are BASELINED)")
+      ->type_name("FILE");
+  app.add_option("--new-since", new_since, "Accept the FAILs the files had at git revision REV")
+      ->type_name("REV")
+      ->excludes(baseline_opt);
   app.add_option("--explain", explain, "Describe check ID (text or --format json) and exit")
       ->type_name("ID");
   bool trace = false, ascii = false;
@@ -226,6 +239,33 @@ int run(int argc, char** argv) {
     }
   }
 
+  // A baseline is read before the run, so an unusable one stops it with exit 2.
+  std::optional<v15::Baseline> baseline;
+  try {
+    if (!baseline_path.empty())
+      baseline = v15::load_baseline_file(baseline_path);
+    else if (!new_since.empty())
+      baseline = v15::baseline_at_revision(git_request, new_since, config, registry, selection);
+    else if (!config.baseline.empty()) {
+      // the config's baseline is read like the config: from the revision or index in a git run
+      std::string at = config.baseline;
+      v15::ReadResult r;
+      if (from_git) {
+        at = v15::git::join(git->prefix(), config.baseline);
+        r = git->read_checked(at);
+      } else {
+        r = v15::WorkingTreeReader(root).read(config.baseline);
+      }
+      if (r.status != v15::ReadResult::Status::Ok)
+        return error(fmt::format("cannot use the config's baseline: {}", r.error));
+      baseline = v15::parse_baseline(r.text, at);
+    }
+  } catch (const v15::BaselineError& e) {
+    return error(e.what());
+  } catch (const v15::git::GitError& e) {
+    return error(fmt::format("--new-since {}: {}", new_since, e.what()));
+  }
+
   std::unique_ptr<v15::FileReader> reader;
   if (from_git)
     reader = git->reader();
@@ -244,11 +284,31 @@ int run(int argc, char** argv) {
   const v15::Project& project = *kept;
   std::vector<v15::Result> results = v15::run_checks(registry, project, selection);
   std::vector<v15::Finding> findings = v15::directive_findings(project, registry, results);
+  if (baseline) {
+    std::vector<v15::Finding> unused = v15::apply_baseline(*baseline, results, registry);
+    findings.insert(findings.end(), unused.begin(), unused.end());
+  }
+  if (!write_baseline_path.empty()) {
+    // the run then reports against the baseline just written: every FAIL is accepted
+    v15::Baseline written = v15::baseline_of(results, write_baseline_path);
+    std::ofstream file(write_baseline_path, std::ios::binary | std::ios::trunc);
+    file << v15::baseline_text(written);
+    file.close();
+    if (!file) return error(fmt::format("cannot write baseline '{}'", write_baseline_path));
+    v15::apply_baseline(written, results, registry);
+    std::cerr << "v15check: wrote " << written.entries.size() << " baseline entr"
+              << (written.entries.size() == 1 ? "y" : "ies") << " to "
+              << v15::sanitize(write_baseline_path) << "\n";
+  }
 
   v15::ReportOptions options;
   options.verbose = verbose;
   options.root = reader->describe();
   options.findings = findings;
+  if (!write_baseline_path.empty())
+    options.baseline = write_baseline_path;
+  else if (baseline)
+    options.baseline = new_since.empty() ? baseline->origin : "--new-since " + new_since;
   if (from_git) {
     options.source = rev.empty() ? "index" : "revision";
     options.revision = rev;

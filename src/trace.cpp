@@ -347,7 +347,8 @@ std::vector<Hop> build_trace(const Project& project, const std::vector<Result>& 
       h.check_ids.push_back(id);
       if (!first_checked.known() && r->outcome.location.known())
         first_checked = r->outcome.location;
-      if (r->outcome.status == Status::Fail) {
+      // a baselined FAIL is accepted, not fixed: the hop is still missing
+      if (r->outcome.status == Status::Fail || r->outcome.status == Status::Baselined) {
         h.failed_ids.push_back(id);
         if (!first_failed.known()) first_failed = r->outcome.location;
       }

@@ -25,8 +25,10 @@ const std::array<GroupInfo, 6>& groups();
 const GroupInfo& group_info(Group g);
 std::optional<Group> group_from_name(std::string_view name);  // key or title, case-insensitive
 
-enum class Status { Pass, Fail, Suppressed };
-std::string_view status_name(Status s);  // PASS, FAIL, SUPPRESSED
+// Baselined: a FAIL whose fingerprint an accepted baseline lists (baseline.h); it is neither a
+// PASS nor a failure of the run.
+enum class Status { Pass, Fail, Suppressed, Baselined };
+std::string_view status_name(Status s);  // PASS, FAIL, SUPPRESSED, BASELINED
 
 struct Evidence {
   Location location;
@@ -50,6 +52,8 @@ struct Outcome {
   // For Suppressed: the in-source directive that suppressed a FAIL; unknown (line 0) when the
   // config disables the check.
   Location suppressed_at;
+  // For Baselined: the baseline entry's reason (may be empty).
+  std::string baseline_reason;
   // For a FAIL caused by a literal a config key controls (see ConfigMismatch).
   std::optional<ConfigMismatch> config_mismatch;
 

@@ -30,6 +30,8 @@ struct Config {
   std::vector<std::string> env_prefixes = {"VF_"};
   std::vector<std::string> env_ignore;
   std::vector<DisabledCheck> disable;
+  // A baseline file (relative to the root) whose FAILs every run accepts; empty: none.
+  std::string baseline;
 
   Config();
   std::string path(Role role) const { return paths.at(role); }
