@@ -16,6 +16,7 @@
 #include "v15check/check.h"
 #include "v15check/config.h"
 #include "v15check/git.h"
+#include "v15check/init.h"
 #include "v15check/report.h"
 #include "v15check/source.h"
 #include "v15check/trace.h"
@@ -105,6 +106,11 @@ int run(int argc, char** argv) {
   app.add_flag("--ascii", ascii,
                "ASCII marks in the text trace (default when the locale is not UTF-8)");
   app.add_flag("--list-checks", list, "List the check catalogue and exit");
+  v15::InitRequest init_request;
+  CLI::App* init = app.add_subcommand(
+      "init", "Write a starting .v15check.json (and a baseline of what still fails) from ROOT");
+  init->add_option("root", init_request.root, "Project directory (default: .)")->type_name("ROOT");
+  init->add_flag("--force", init_request.force, "Overwrite an existing config or baseline file");
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -115,6 +121,7 @@ int run(int argc, char** argv) {
   }
 
   v15::Registry registry = v15::default_registry();
+  if (init->parsed()) return v15::run_init(init_request, registry, std::cout, std::cerr);
   v15::Selection selection;
   for (const auto& id : split_list(check_ids)) {
     if (!registry.find(id))
