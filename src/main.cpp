@@ -85,17 +85,15 @@ int run(int argc, char** argv) {
       ->type_name("REV");
   app.add_flag("--staged", staged, "Check the index; exit 0 unless a flow file is staged");
   std::string baseline_path, write_baseline_path, new_since;
-  auto* baseline_opt =
-      app.add_option(
-             "--baseline", baseline_path,
-             "Accept the FAILs listed in FILE: reported BASELINED, they do not fail the run")
-          ->type_name("FILE");
-  app.add_option("--write-baseline", write_baseline_path,
-                 "Write the current FAILs to FILE as a baseline (then they are BASELINED)")
+  app.add_option("--baseline", baseline_path,
+                 "Report the FAILs FILE lists as BASELINED: they do not fail the run")
       ->type_name("FILE");
-  app.add_option("--new-since", new_since, "Accept the FAILs the files had at git revision REV")
-      ->type_name("REV")
-      ->excludes(baseline_opt);
+  app.add_option("--write-baseline", write_baseline_path,
+                 "Write the current FAILs to FILE as a baseline")
+      ->type_name("FILE");
+  app.add_option("--new-since", new_since,
+                 "Report the FAILs the files had at git revision REV as BASELINED")
+      ->type_name("REV");
   app.add_option("--explain", explain, "Describe check ID (text or --format json) and exit")
       ->type_name("ID");
   bool trace = false, ascii = false;
@@ -111,6 +109,7 @@ int run(int argc, char** argv) {
       "init", "Write a starting .v15check.json (and a baseline of what still fails) from ROOT");
   init->add_option("root", init_request.root, "Project directory (default: .)")->type_name("ROOT");
   init->add_flag("--force", init_request.force, "Overwrite an existing config or baseline file");
+  init->footer("Exit status: 0 written, 2 usage error or a file exists (without --force).");
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -247,6 +246,8 @@ int run(int argc, char** argv) {
   }
 
   // A baseline is read before the run, so an unusable one stops it with exit 2.
+  if (!baseline_path.empty() && !new_since.empty())
+    return error("--baseline and --new-since name two baselines: give one");
   std::optional<v15::Baseline> baseline;
   try {
     if (!baseline_path.empty())
