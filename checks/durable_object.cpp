@@ -753,12 +753,15 @@ Outcome chat_bridge_timeout(const CheckContext& ctx) {
         t.location, fmt::format("the setTimeout delay `{}` (line {}) does not fold to a constant; "
                                 "expected {}",
                                 snippet(t.delay, 60), t.call.line(), describe_ms(expected)));
-  if (*t.ms != expected)
-    return ctx.differs(
+  if (*t.ms != expected) {
+    Outcome o = ctx.differs(
         t.location,
         fmt::format("setTimeout delay folds to {}; expected {} (`{}`, line {})", describe_ms(*t.ms),
                     describe_ms(expected), snippet(t.delay, 40), t.call.line()),
         "bridgeTimeoutMs");
+    o.config_mismatch = ConfigMismatch{"bridgeTimeoutMs", Constant{*t.ms}, t.location};
+    return o;
+  }
   return Outcome::pass(
       t.location, fmt::format("setTimeout delay `{}` folds to {} (line {})", snippet(t.delay, 40),
                               describe_ms(*t.ms), t.call.line()));

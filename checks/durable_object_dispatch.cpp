@@ -677,6 +677,7 @@ Outcome get_sandbox(const CheckContext& ctx) {
   std::string problem;
   Node at;
   bool other_binding = false;  // the first problem is only that another env binding is passed
+  std::optional<ConfigMismatch> mismatch;
   for (const Node& call : calls) {
     auto args = FileModel::arguments(call);
     Node a0 = args.size() > 0 ? args[0] : Node{}, a1 = args.size() > 1 ? args[1] : Node{};
@@ -686,6 +687,8 @@ Outcome get_sandbox(const CheckContext& ctx) {
       return Outcome::pass(m.location(call), fmt::format("{} at line {}", show(call), call.line()));
     if (!problem.empty()) continue;
     at = call;
+    // only the binding's name differs: a literal the sandboxBinding key controls
+    if (e0 && id1) mismatch = ConfigMismatch{"sandboxBinding", Constant{*e0}, m.location(a0)};
     auto e1 = a1.null() ? std::nullopt : env_read(m, fn, a1);
     if (e1 == binding && !a0.null() && is_sandbox_id(m, fn, a0)) {
       problem = fmt::format("arguments 1 and 2 are swapped: {}", show(call));
@@ -702,8 +705,10 @@ Outcome get_sandbox(const CheckContext& ctx) {
     problem = fmt::format("{} at line {}: {}", show(call), call.line(), join(parts, "; "));
     other_binding = e0 && id1;
   }
-  if (other_binding) return ctx.differs(m.location(at), problem, "sandboxBinding");
-  return Outcome::fail(m.location(at), problem);
+  Outcome o = other_binding ? ctx.differs(m.location(at), problem, "sandboxBinding")
+                            : Outcome::fail(m.location(at), problem);
+  o.config_mismatch = std::move(mismatch);
+  return o;
 }
 
 // -- signExecutionToken
@@ -961,6 +966,7 @@ Outcome oauth_prefix(const CheckContext& ctx) {
   Predicate token = [&](const Node& n) { return is_token(m, fn, t, n); };
   Node falsy, prefixed;
   std::vector<std::string> wrong_prefix;
+  std::optional<ConfigMismatch> mismatch;
   for (const GuardTest& g : throwing_tests(m, s->region)) {
     if (falsy.null() && falsy_test(m, g, token)) falsy = g.statement;
     Node c = g.test;
@@ -979,6 +985,8 @@ Outcome oauth_prefix(const CheckContext& ctx) {
       wrong_prefix.push_back(
           fmt::format("the startsWith test at line {} uses {}", c.line(),
                       args.empty() ? "no argument" : describe_value(m, args[0])));
+      if (p && !p->empty() && !mismatch)
+        mismatch = ConfigMismatch{"oauthPrefix", Constant{*p}, m.location(args[0])};
     }
   }
   if (!falsy.null() && !prefixed.null())
@@ -1011,9 +1019,11 @@ Outcome oauth_prefix(const CheckContext& ctx) {
   }
   std::string found = fmt::format("token {}: {}", t.where(), join(parts, "; "));
   Location at = m.location(!falsy.null() ? falsy : t.read);
-  if (prefixed.null() && !wrong_prefix.empty())
-    return ctx.differs(at, std::move(found), "oauthPrefix");
-  return Outcome::fail(at, std::move(found));
+  Outcome o = prefixed.null() && !wrong_prefix.empty() ? ctx.differs(at, found, "oauthPrefix")
+                                                       : Outcome::fail(at, found);
+  // the prefix is the only problem when the missing-token test is there
+  if (!falsy.null() && prefixed.null()) o.config_mismatch = std::move(mismatch);
+  return o;
 }
 
 // -- the prompt file
@@ -1041,11 +1051,14 @@ Outcome pending_query(const CheckContext& ctx) {
   };
   std::vector<std::string> seen;
   bool other_path = false;  // a writeFile of the prompt to another path
+  std::optional<ConfigMismatch> mismatch;
   for (const Node& call : calls) {
     auto args = FileModel::arguments(call);
     if (args.empty()) continue;
     auto p = m.fold_string(m.caller_value(args[0], fn));
     bool has_prompt = args.size() > 1 && m.derives_from(m.caller_value(args[1], fn), prompt);
+    if (p && !p->empty() && p != path && has_prompt && !mismatch)
+      mismatch = ConfigMismatch{"pendingQueryPath", Constant{*p}, m.location(args[0])};
     if (p == path && has_prompt)
       return Outcome::pass(m.location(call), fmt::format("writeFile('{}', …prompt…) at line {}",
                                                          cap(path), call.line()));
@@ -1061,9 +1074,10 @@ Outcome pending_query(const CheckContext& ctx) {
   }
   std::string found =
       fmt::format("{}; expected the prompt written to '{}'", join(seen, "; "), cap(path));
-  if (other_path)
-    return ctx.differs(m.location(calls.front()), std::move(found), "pendingQueryPath");
-  return Outcome::fail(m.location(calls.front()), std::move(found));
+  Outcome o = other_path ? ctx.differs(m.location(calls.front()), found, "pendingQueryPath")
+                         : Outcome::fail(m.location(calls.front()), found);
+  o.config_mismatch = std::move(mismatch);
+  return o;
 }
 
 // -- env checks
@@ -1264,11 +1278,15 @@ Outcome env_callback_url(const CheckContext& ctx) {
       }
     }
     if (!has_env) {
-      if (value != want)
-        return ctx.differs(
+      if (value != want) {
+        Outcome o = ctx.differs(
             e->location,
             fmt::format("{} is '{}'; expected {}", entry_name(*e), cap(value), cap(want)),
             "callbackUrl");
+        if (!value.empty())
+          o.config_mismatch = ConfigMismatch{"callbackUrl", Constant{value}, e->location};
+        return o;
+      }
       pass_text = fmt::format("{} is '{}'", entry_name(*e), cap(value));
       continue;
     }
@@ -1490,9 +1508,17 @@ Outcome env_config_dir(const CheckContext& ctx) {
                            cap(want));
       },
       [&](const EnvEntry& e) { return fmt::format("{} is '{}'", entry_name(e), cap(want)); });
+  if (o.status != Status::Fail) return o;
   // the key is set, to another directory
-  if (o.status == Status::Fail && !entries_for(*env, "CLAUDE_CONFIG_DIR").empty())
-    return ctx.differs(o.location, o.found, "claudeConfigDir");
+  if (!entries_for(*env, "CLAUDE_CONFIG_DIR").empty()) o = ctx.differs(o.location, o.found, "claudeConfigDir");
+  // a literal the claudeConfigDir key controls when every entry sets the same constant
+  std::optional<std::string> value;
+  for (const EnvEntry* e : entries_for(*env, "CLAUDE_CONFIG_DIR")) {
+    auto v = m.fold_string(e->source);
+    if (!v || v->empty() || (value && *value != *v)) return o;
+    value = v;
+    o.config_mismatch = ConfigMismatch{"claudeConfigDir", Constant{*v}, e->location};
+  }
   return o;
 }
 

@@ -310,6 +310,7 @@ Outcome chat_do_stub(const CheckContext& ctx) {
         "the POST /api/v15/chat handler never calls fetch on a Durable Object stub");
   std::string problem;
   bool other_binding = false;  // the last problem is only that another env binding is used
+  std::optional<ConfigMismatch> mismatch;
   Location where = m->location(stubs.front().get_call);
   for (const auto& stub : stubs) {
     auto ns = m->env_name(FileModel::callee_object(stub.get_call));
@@ -317,6 +318,8 @@ Outcome chat_do_stub(const CheckContext& ctx) {
     if (!ns || *ns != binding) {
       problem = fmt::format("the stub comes from env.{}, not env.{}", ns ? *ns : "?", cap(binding));
       other_binding = ns.has_value();
+      if (ns && !ns->empty())
+        mismatch = ConfigMismatch{"doBinding", Constant{*ns}, m->location(stub.get_call)};
       continue;
     }
     Node id = FileModel::strip_await(m->trace(stub.id).expr);
@@ -349,8 +352,9 @@ Outcome chat_do_stub(const CheckContext& ctx) {
                          fmt::format("env.{}.idFromName({}) → get(id) → fetch (line {})",
                                      cap(binding), snippet(args[0]), stub.fetch_call.line()));
   }
-  if (other_binding) return ctx.differs(where, problem, "doBinding");
-  return Outcome::fail(where, problem);
+  Outcome o = other_binding ? ctx.differs(where, problem, "doBinding") : Outcome::fail(where, problem);
+  o.config_mismatch = std::move(mismatch);
+  return o;
 }
 
 bool mentions_bearer(const FileModel& m, const Node& n, int depth = 0) {

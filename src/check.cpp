@@ -52,6 +52,8 @@ std::string_view status_name(Status s) {
       return "FAIL";
     case Status::Suppressed:
       return "SUPPRESSED";
+    case Status::Baselined:
+      return "BASELINED";
   }
   return "?";
 }

@@ -44,6 +44,8 @@ const std::map<std::string, std::string>& config_key_docs() {
        "array of strings: env name prefixes cross-checked by docker.env-names (default [\"VF_\"])"},
       {"envIgnore", "array of strings: env names docker.env-names ignores (default [])"},
       {"disable", "array of {id, reason}: checks turned off, each with a required reason"},
+      {"baseline",
+       "string: a baseline file relative to the root whose FAILs are accepted (default: none)"},
   };
   return docs;
 }
@@ -436,6 +438,9 @@ Config parse_config(const std::string& text, const std::string& origin,
       c.env_prefixes = p.strings(value, where);
     } else if (key == "envIgnore") {
       c.env_ignore = p.strings(value, where);
+    } else if (key == "baseline") {
+      c.baseline = p.nonempty_string(value, where);
+      if (c.baseline.front() == '/') p.fail_value(where, "expected a path relative to the root");
     } else if (key == "disable") {
       if (!value.is_array())
         p.fail_value(where, "expected an array, found " + Parser::describe(value));

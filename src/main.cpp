@@ -12,10 +12,12 @@
 #include <iostream>
 #include <sstream>
 
+#include "v15check/baseline.h"
 #include "v15check/check.h"
 #include "v15check/config.h"
 #include "v15check/git.h"
 #include "v15check/man.h"
+#include "v15check/init.h"
 #include "v15check/report.h"
 #include "v15check/root.h"
 #include "v15check/source.h"
@@ -106,6 +108,16 @@ int run(int argc, char** argv) {
                  "Exit 0 without checking unless a flow file changed since REV")
       ->type_name("REV");
   app.add_flag("--staged", staged, "Check the index; exit 0 unless a flow file is staged");
+  std::string baseline_path, write_baseline_path, new_since;
+  app.add_option("--baseline", baseline_path,
+                 "Report the FAILs FILE lists as BASELINED: they do not fail the run")
+      ->type_name("FILE");
+  app.add_option("--write-baseline", write_baseline_path,
+                 "Write the current FAILs to FILE as a baseline")
+      ->type_name("FILE");
+  app.add_option("--new-since", new_since,
+                 "Report the FAILs the files had at git revision REV as BASELINED")
+      ->type_name("REV");
   app.add_option("--explain", explain, "Describe check ID (text or --format json) and exit")
       ->type_name("ID");
   bool trace = false, ascii = false;
@@ -118,6 +130,12 @@ int run(int argc, char** argv) {
   app.add_flag("--list-checks", list, "List the check catalogue and exit");
   bool man = false;  // hidden: the build writes v15check.1 with it
   app.add_flag("--man", man, "Write the man page (roff) and exit")->group("");
+  v15::InitRequest init_request;
+  CLI::App* init = app.add_subcommand(
+      "init", "Write a starting .v15check.json (and a baseline of what still fails) from ROOT");
+  init->add_option("root", init_request.root, "Project directory (default: .)")->type_name("ROOT");
+  init->add_flag("--force", init_request.force, "Overwrite an existing config or baseline file");
+  init->footer("Exit status: 0 written, 2 usage error or a file exists (without --force).");
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -132,6 +150,7 @@ int run(int argc, char** argv) {
     return error("--quiet is for the text, compact and github formats");
 
   v15::Registry registry = v15::default_registry();
+  if (init->parsed()) return v15::run_init(init_request, registry, std::cout, std::cerr);
   v15::Selection selection;
   for (const auto& id : split_list(check_ids)) {
     if (!registry.find(id))
@@ -323,6 +342,35 @@ int run(int argc, char** argv) {
     }
   }
 
+  // A baseline is read before the run, so an unusable one stops it with exit 2.
+  if (!baseline_path.empty() && !new_since.empty())
+    return error("--baseline and --new-since name two baselines: give one");
+  std::optional<v15::Baseline> baseline;
+  try {
+    if (!baseline_path.empty())
+      baseline = v15::load_baseline_file(baseline_path);
+    else if (!new_since.empty())
+      baseline = v15::baseline_at_revision(git_request, new_since, config, registry, selection);
+    else if (!config.baseline.empty()) {
+      // the config's baseline is read like the config: from the revision or index in a git run
+      std::string at = config.baseline;
+      v15::ReadResult r;
+      if (from_git) {
+        at = v15::git::join(git->prefix(), config.baseline);
+        r = git->read_checked(at);
+      } else {
+        r = v15::WorkingTreeReader(root).read(config.baseline);
+      }
+      if (r.status != v15::ReadResult::Status::Ok)
+        return error(fmt::format("cannot use the config's baseline: {}", r.error));
+      baseline = v15::parse_baseline(r.text, at);
+    }
+  } catch (const v15::BaselineError& e) {
+    return error(e.what());
+  } catch (const v15::git::GitError& e) {
+    return error(fmt::format("--new-since {}: {}", new_since, e.what()));
+  }
+
   std::unique_ptr<v15::FileReader> reader;
   if (from_git)
     reader = git->reader();
@@ -356,12 +404,32 @@ int run(int argc, char** argv) {
   registry.configure(project.config());
   std::vector<v15::Result> results = v15::run_checks(registry, project, selection);
   std::vector<v15::Finding> findings = v15::directive_findings(project, registry, results);
+  if (baseline) {
+    std::vector<v15::Finding> unused = v15::apply_baseline(*baseline, results, registry);
+    findings.insert(findings.end(), unused.begin(), unused.end());
+  }
+  if (!write_baseline_path.empty()) {
+    // the run then reports against the baseline just written: every FAIL is accepted
+    v15::Baseline written = v15::baseline_of(results, write_baseline_path);
+    std::ofstream file(write_baseline_path, std::ios::binary | std::ios::trunc);
+    file << v15::baseline_text(written);
+    file.close();
+    if (!file) return error(fmt::format("cannot write baseline '{}'", write_baseline_path));
+    v15::apply_baseline(written, results, registry);
+    std::cerr << "v15check: wrote " << written.entries.size() << " baseline entr"
+              << (written.entries.size() == 1 ? "y" : "ies") << " to "
+              << v15::sanitize(write_baseline_path) << "\n";
+  }
 
   v15::ReportOptions options;
   options.verbose = verbose;
   options.quiet = quiet;
   options.root = reader->describe();
   options.findings = findings;
+  if (!write_baseline_path.empty())
+    options.baseline = write_baseline_path;
+  else if (baseline)
+    options.baseline = new_since.empty() ? baseline->origin : "--new-since " + new_since;
   if (from_git) {
     options.source = rev.empty() ? "index" : "revision";
     options.revision = rev;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 
+#include "v15check/baseline.h"
 #include "v15check/config.h"
 
 namespace v15 {
@@ -25,6 +26,9 @@ Counts count(const std::vector<Result>& results) {
         break;
       case Status::Suppressed:
         ++c.suppressed;
+        break;
+      case Status::Baselined:
+        ++c.baselined;
         break;
     }
   }
@@ -61,6 +65,7 @@ bool inline_suppressed(const Outcome& o) {
   return o.status == Status::Suppressed && o.suppressed_at.known();
 }
 
+// What a warning finding is about, for titles.
 }  // namespace
 
 std::string summary_line(const std::vector<Result>& results, const std::vector<Finding>& findings) {
@@ -69,6 +74,7 @@ std::string summary_line(const std::vector<Result>& results, const std::vector<F
   int warnings = static_cast<int>(findings.size()) - errors;
   std::string line = fmt::format("{} checks, {} passed, {} failed", c.total(), c.passed, c.failed);
   if (c.suppressed) line += fmt::format(", {} suppressed", c.suppressed);
+  if (c.baselined) line += fmt::format(", {} baselined", c.baselined);
   if (errors) line += fmt::format(", {} directive error{}", errors, errors == 1 ? "" : "s");
   if (warnings) line += fmt::format(", {} warning{}", warnings, warnings == 1 ? "" : "s");
   return line;
@@ -154,26 +160,35 @@ void write_text(std::ostream& out, const std::vector<Result>& results, const Rep
         ++c.passed;
       else if (r.outcome.status == Status::Fail)
         ++c.failed;
+      else if (r.outcome.status == Status::Baselined)
+        ++c.baselined;
       else
         ++c.suppressed;
     }
     if (!any) continue;
-    int counted = c.passed + c.failed;
+    // a baselined FAIL is still not a PASS: it counts against the group's tally
+    int counted = c.passed + c.failed + c.baselined;
     std::string tally = fmt::format("[{}/{} PASS]", c.passed, counted);
-    std::string painted = paint(c.failed ? "31" : "32", tally);
+    std::string painted = paint(c.failed ? "31" : c.baselined ? "33" : "32", tally);
     if (c.suppressed) painted += fmt::format(" ({} suppressed)", c.suppressed);
+    if (c.baselined) painted += fmt::format(" ({} baselined)", c.baselined);
     out << fmt::format("{:<24}{}\n", std::string(info.title) + ":", painted);
   }
   Counts all = count(results);
   // A malformed suppression directive fails the run like a FAIL does, and is counted with them.
   int failures = all.failed + count_errors(o.findings);
   out << "\n";
-  if (failures == 0) {
+  std::string baselined =
+      all.baselined ? fmt::format(" ({} BASELINED)", all.baselined) : std::string{};
+  if (failures == 0 && all.baselined == 0) {
     out << "Result: " << paint("1;32", "ALL CHECKS PASS ✓") << "\n";
+  } else if (failures == 0) {
+    // not "ALL CHECKS PASS": accepted FAILs are still FAILs
+    out << "Result: " << paint("1;33", "NO NEW FAILURES" + baselined) << "\n";
   } else {
     out << "Result: "
         << paint("1;31", fmt::format("{} FAILURE{} FOUND", failures, failures == 1 ? "" : "S"))
-        << "\n";
+        << baselined << "\n";
   }
   for (const auto& r : results) {
     const Outcome& oc = r.outcome;
@@ -188,6 +203,16 @@ void write_text(std::ostream& out, const std::vector<Result>& results, const Rep
         for (const auto& e : oc.evidence)
           out << "    at " << where(e.location) << ": " << sanitize(e.note) << "\n";
     }
+  }
+  for (const auto& r : results) {
+    const Outcome& oc = r.outcome;
+    if (oc.status != Status::Baselined) continue;
+    out << "\n"
+        << paint("1;33", "BASELINED:") << " " << sanitize(r.check->title) << " [" << r.check->id
+        << "]\n";
+    out << "  File: " << where(oc.location) << "\n";
+    if (!oc.baseline_reason.empty()) out << "  Reason: " << sanitize(oc.baseline_reason) << "\n";
+    if (o.verbose) out << "  Found: " << sanitize(oc.found) << "\n";
   }
   for (const Finding& f : o.findings) {
     if (f.severity == FindingSeverity::Error) {
@@ -206,7 +231,7 @@ void write_text(std::ostream& out, const std::vector<Result>& results, const Rep
   if (o.verbose) {
     for (const auto& r : results) {
       const Outcome& oc = r.outcome;
-      if (oc.status == Status::Fail) continue;
+      if (oc.status == Status::Fail || oc.status == Status::Baselined) continue;
       out << "\n"
           << paint(oc.status == Status::Pass ? "32" : "33",
                    std::string(status_name(oc.status)) + ":")
@@ -273,12 +298,16 @@ void write_json(std::ostream& out, const std::vector<Result>& results, const Rep
   doc["source"] = o.source;
   if (!o.revision.empty()) doc["revision"] = valid_utf8(o.revision);
   if (!o.commit.empty()) doc["commit"] = o.commit;
+  if (!o.baseline.empty()) doc["baseline"] = valid_utf8(o.baseline);
   Counts c = count(results);
   int errors = count_errors(o.findings);
-  doc["summary"] = {
-      {"passed", c.passed},         {"failed", c.failed},
-      {"suppressed", c.suppressed}, {"total", c.total()},
-      {"directiveErrors", errors},  {"warnings", static_cast<int>(o.findings.size()) - errors}};
+  doc["summary"] = {{"passed", c.passed},
+                    {"failed", c.failed},
+                    {"suppressed", c.suppressed},
+                    {"baselined", c.baselined},
+                    {"total", c.total()},
+                    {"directiveErrors", errors},
+                    {"warnings", static_cast<int>(o.findings.size()) - errors}};
   nlohmann::ordered_json checks = nlohmann::ordered_json::array();
   for (const auto& r : results) {
     nlohmann::ordered_json j;
@@ -293,6 +322,10 @@ void write_json(std::ostream& out, const std::vector<Result>& results, const Rep
     for (const auto& e : r.outcome.evidence)
       ev.push_back({{"location", location_json(e.location)}, {"note", valid_utf8(e.note)}});
     j["evidence"] = ev;
+    if (r.outcome.status == Status::Fail || r.outcome.status == Status::Baselined)
+      j["fingerprint"] = fingerprint(r);
+    if (r.outcome.status == Status::Baselined)
+      j["baseline"] = {{"reason", valid_utf8(r.outcome.baseline_reason)}};
     if (r.outcome.status == Status::Suppressed) {
       j["suppressionReason"] = valid_utf8(r.outcome.suppression_reason);
       nlohmann::ordered_json s = {{"kind", inline_suppressed(r.outcome) ? "inline" : "config"},
@@ -453,6 +486,15 @@ void write_sarif(std::ostream& out, const std::vector<Result>& results, const Re
                       "it suppresses nothing."}}},
                    {"help", {{"text", fmt::format("Write: {}", kDirectiveForm)}}},
                    {"defaultConfiguration", {{"level", "warning"}}}});
+  rule_ids.emplace_back(kUnusedBaselineRule);
+  rules.push_back(
+      {{"id", kUnusedBaselineRule},
+       {"name", "UnusedBaselineEntry"},
+       {"shortDescription", {{"text", "unused baseline entry"}}},
+       {"fullDescription",
+        {{"text", "A baseline entry whose check ran and no longer fails the same way."}}},
+       {"help", {{"text", "Remove the entry, or write the baseline again (--write-baseline)."}}},
+       {"defaultConfiguration", {{"level", "warning"}}}});
 
   auto physical = [](const Location& l) {
     json region = {{"startLine", std::max(1, l.line)}};
@@ -492,6 +534,12 @@ void write_sarif(std::ostream& out, const std::vector<Result>& results, const Re
       }
       if (!related.empty()) res["relatedLocations"] = std::move(related);
     }
+    if (!o.baseline.empty() && (oc.status == Status::Fail || oc.status == Status::Baselined))
+      res["baselineState"] = oc.status == Status::Fail ? "new" : "unchanged";
+    if (oc.status == Status::Baselined)
+      res["suppressions"] = json::array({{{"kind", "external"},
+                                          {"status", "accepted"},
+                                          {"justification", sarif_text(oc.baseline_reason)}}});
     if (oc.status == Status::Suppressed)
       res["suppressions"] =
           json::array({{{"kind", "inSource"},
@@ -611,6 +659,8 @@ void write_junit(std::ostream& out, const std::vector<Result>& results, const Re
         ++c.passed;
       else if (r.outcome.status == Status::Fail)
         ++c.failed;
+      else if (r.outcome.status == Status::Baselined)
+        ++c.baselined;
       else
         ++c.suppressed;
     }
@@ -618,7 +668,7 @@ void write_junit(std::ostream& out, const std::vector<Result>& results, const Re
     std::string group = xml_attr(info.title);
     out << fmt::format(
         "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\">\n",
-        group, c.total(), c.failed, c.suppressed);
+        group, c.total(), c.failed, c.suppressed + c.baselined);
     for (const auto& r : results) {
       if (r.check->group != info.group) continue;
       const Outcome& oc = r.outcome;
@@ -636,6 +686,13 @@ void write_junit(std::ostream& out, const std::vector<Result>& results, const Re
           body += fmt::format("  at {}: {}\n", where(e.location), xml_safe(e.note));
         out << fmt::format("      <failure message=\"{}\" type=\"{}\">{}</failure>\n",
                            xml_attr(oc.found), xml_attr(r.check->id), cdata(body));
+      } else if (oc.status == Status::Baselined) {
+        out << fmt::format("      <skipped message=\"{}\"/>\n",
+                           xml_attr(fmt::format("baselined: {} Found: {}",
+                                                oc.baseline_reason.empty()
+                                                    ? std::string("accepted in the baseline.")
+                                                    : oc.baseline_reason,
+                                                oc.found)));
       } else {
         std::string by = oc.suppressed_at.known()
                              ? fmt::format("suppressed at {}", where(oc.suppressed_at))
@@ -730,6 +787,12 @@ void write_github(std::ostream& out, const std::vector<Result>& results, const R
       gh_command(
           out, "error", oc.location, title,
           fmt::format("Expected: {}\nFound: {}", sanitize(r.check->expected), sanitize(oc.found)));
+    } else if (oc.status == Status::Baselined && !o.quiet) {
+      gh_command(out, "notice", oc.location, title,
+                 fmt::format("baselined{}\nFound: {}",
+                             oc.baseline_reason.empty() ? std::string{}
+                                                        : ": " + sanitize(oc.baseline_reason),
+                             sanitize(oc.found)));
     } else if (oc.status == Status::Suppressed && !o.quiet) {
       std::string by = inline_suppressed(oc)
                            ? fmt::format("suppressed at {}", where(oc.suppressed_at))

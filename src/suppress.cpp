@@ -1,4 +1,6 @@
 #include "v15check/suppress.h"
+
+#include "v15check/baseline.h"
 #include "v15check/text.h"
 
 #include <fmt/format.h>
@@ -227,6 +229,7 @@ std::vector<Finding> directive_findings(const Project& project, const Registry& 
 std::string_view finding_title(const Finding& f) {
   if (f.severity == FindingSeverity::Error) return "invalid suppression directive";
   if (f.rule == kUnknownDirectiveRule) return "unknown suppression directive";
+  if (f.rule == kUnusedBaselineRule) return "unused baseline entry";
   return "unused suppression directive";
 }
 

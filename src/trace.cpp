@@ -427,7 +427,8 @@ std::vector<Hop> build_trace(const Project& project, const std::vector<Result>& 
       if (!first_checked.known() && r->outcome.location.known())
         first_checked = r->outcome.location;
       if (r->outcome.status == Status::Suppressed) h.suppressed_ids.push_back(id);
-      if (r->outcome.status == Status::Fail) {
+      // a baselined FAIL is accepted, not fixed: the hop is still missing
+      if (r->outcome.status == Status::Fail || r->outcome.status == Status::Baselined) {
         h.failed_ids.push_back(id);
         all_failures_differ = all_failures_differ && r->outcome.differs;
         if (!first_failed.known()) first_failed = r->outcome.location;

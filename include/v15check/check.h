@@ -25,12 +25,22 @@ const std::array<GroupInfo, 6>& groups();
 const GroupInfo& group_info(Group g);
 std::optional<Group> group_from_name(std::string_view name);  // key or title, case-insensitive
 
-enum class Status { Pass, Fail, Suppressed };
-std::string_view status_name(Status s);  // PASS, FAIL, SUPPRESSED
+// Baselined: a FAIL whose fingerprint an accepted baseline lists (baseline.h); it is neither a
+// PASS nor a failure of the run.
+enum class Status { Pass, Fail, Suppressed, Baselined };
+std::string_view status_name(Status s);  // PASS, FAIL, SUPPRESSED, BASELINED
 
 struct Evidence {
   Location location;
   std::string note;
+};
+
+// A FAIL that is only a literal differing from the value a config key expects: the key and the
+// value the code has, so `v15check init` can write the key instead of reporting the FAIL.
+struct ConfigMismatch {
+  std::string key;    // the config key, as spelt in .v15check.json (bridgeTimeoutMs)
+  Constant observed;  // the value the code has: a number or a string
+  Location location;  // where the code has it
 };
 
 struct Outcome {
@@ -45,6 +55,10 @@ struct Outcome {
   // For Fail: the construct exists but holds another value than expected (a literal, a binding
   // name), as opposed to being missing. The trace shows such a hop as "differs".
   bool differs = false;
+  // For Baselined: the baseline entry's reason (may be empty).
+  std::string baseline_reason;
+  // For a FAIL caused by a literal a config key controls (see ConfigMismatch).
+  std::optional<ConfigMismatch> config_mismatch;
 
   static Outcome pass(Location where, std::string found, std::vector<Evidence> evidence = {});
   static Outcome fail(Location where, std::string found, std::vector<Evidence> evidence = {});

@@ -33,6 +33,8 @@ struct Config {
   // Where a key's value comes from when it is not the checklist's default: the config file that
   // sets it, or the wrangler config that declares the binding (key → file).
   std::map<std::string, std::string> origins;
+  // A baseline file (relative to the root) whose FAILs every run accepts; empty: none.
+  std::string baseline;
 
   Config();
   std::string path(Role role) const { return paths.at(role); }

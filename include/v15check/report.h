@@ -40,11 +40,14 @@ struct ReportOptions {
   // empty when it is not a directory on this machine.
   std::string root_uri;
   std::vector<Finding> findings;  // suppression directive errors and warnings
+  // The baseline the run was compared with (--baseline FILE or --new-since REV, as given);
+  // empty when none. SARIF then states each result's baselineState.
+  std::string baseline;
 };
 
 struct Counts {
-  int passed = 0, failed = 0, suppressed = 0;
-  int total() const { return passed + failed + suppressed; }
+  int passed = 0, failed = 0, suppressed = 0, baselined = 0;
+  int total() const { return passed + failed + suppressed + baselined; }
 };
 Counts count(const std::vector<Result>& results);
 
