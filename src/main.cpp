@@ -19,6 +19,8 @@
 #include "v15check/source.h"
 #include "v15check/trace.h"
 
+#include "cli/history_command.h"
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -92,6 +94,7 @@ int run(int argc, char** argv) {
   app.add_flag("--ascii", ascii,
                "ASCII marks in the text trace (default when the locale is not UTF-8)");
   app.add_flag("--list-checks", list, "List the check catalogue and exit");
+  v15::cli::HistoryCommands history_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -100,6 +103,7 @@ int run(int argc, char** argv) {
     app.exit(e);
     return kExitUsage;
   }
+  if (history_commands.chosen()) return history_commands.run();
 
   v15::Registry registry = v15::default_registry();
   v15::Selection selection;
