@@ -100,6 +100,11 @@ HistoryCommands::HistoryCommands(CLI::App& app) {
       ->check(CLI::IsMember({"text", "json"}))
       ->type_name("F");
   add_common(*blame_, git_dir_, config_path_, check_ids_, group_names_, output_, stats_, jobs_);
+  for (CLI::App* sub : {history_, blame_})
+    sub->footer(
+        "Exit status: 0 with the report written (a report, not a gate), 2 usage/git/config "
+        "error.\nStates: PASS, FAIL, ABSENT (a file the check reads is not yet present). Docs: "
+        "docs/history.md.");
 }
 
 bool HistoryCommands::chosen() const { return history_->parsed() || blame_->parsed(); }
