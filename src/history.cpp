@@ -12,6 +12,7 @@
 #include <exception>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <system_error>
 #include <thread>
 #include <unordered_map>
@@ -423,19 +424,33 @@ class Walk {
     Version v = reader_->version(tree, commit.sha, kConfigFileName, kConfigFileName);
     if (v.absent()) {
       if (!defaults_) defaults_ = std::make_shared<const Config>();
-      key = "defaults";
+      key = semantic_key("{}", "defaults");  // the same as a file that sets nothing
       return defaults_;
     }
-    key = v.key();
-    if (auto it = configs_.find(key); it != configs_.end()) return it->second;
+    if (auto it = configs_.find(v.key()); it != configs_.end()) {
+      key = it->second.second;
+      return it->second.first;
+    }
     SourceFile f = reader_->read(Role::Worker, v);
     if (!f.ok())
       throw ConfigError(
           fmt::format("cannot use config file at {}: {}", commit.short_sha(), f.error));
     auto config = std::make_shared<const Config>(
         parse_config(f.text, fmt::format("{}:{}", commit.short_sha(), kConfigFileName), all_ids_));
-    configs_.emplace(key, config);
+    key = semantic_key(f.text, v.key());
+    configs_.emplace(v.key(), std::make_pair(config, key));
     return config;
+  }
+
+  // The memo's key of a config: its values except the `disable` list (a check's own entry joins
+  // its key in memo_key), so adding or dropping a disable entry re-runs no other check. Keys are
+  // sorted and comments dropped by the round trip; `fallback` when the text does not parse as
+  // JSON with comments here (parse_config accepted it, so it never should).
+  static std::string semantic_key(const std::string& text, const std::string& fallback) {
+    nlohmann::json doc = nlohmann::json::parse(text, nullptr, false, true);
+    if (doc.is_discarded() || !doc.is_object()) return fallback;
+    doc.erase("disable");
+    return "config " + doc.dump();
   }
 
   // Every commit's config and file versions, following role files through renames.
@@ -477,9 +492,11 @@ class Walk {
     }
   }
 
-  // The memo key of a check at a commit: the config and the versions of what it reads.
-  std::string memo_key(const Snapshot& s, const Reads& reads) const {
+  // The memo key of a check at a commit: the config, whether it disables the check, and the
+  // versions of what the check reads.
+  std::string memo_key(const Snapshot& s, const Check& check, const Reads& reads) const {
     std::string key = s.config_key;
+    key += s.config->disabled(check.id) ? "\x1doff" : "\x1don";
     for (Role r : reads.roles) {
       key += '\x1d';
       key += s.role(r).key();
@@ -525,7 +542,7 @@ class Walk {
         auto& k = keys[i - a];
         k.assign(t.checks.size(), {});
         for (std::size_t c = 0; c < t.checks.size(); ++c) {
-          k[c] = memo_key(snapshots_[i], reads[c]);
+          k[c] = memo_key(snapshots_[i], *t.checks[c], reads[c]);
           if (snapshots_[i].role(t.checks[c]->role).absent()) continue;  // never run
           if (memo[c].count(k[c]) || !pending[c].insert(k[c]).second) continue;
           runs[i - a] = true;
@@ -654,7 +671,8 @@ class Walk {
   std::optional<Reader> reader_;
   std::vector<std::string> all_ids_;
   std::shared_ptr<const Config> override_, defaults_;
-  std::map<std::string, std::shared_ptr<const Config>> configs_;
+  // by the config file's version: the config and its memo key
+  std::map<std::string, std::pair<std::shared_ptr<const Config>, std::string>> configs_;
   std::vector<Snapshot> snapshots_;
   std::array<bool, kAllRoles.size()> needed_{};
   bool needs_wrangler_ = false;

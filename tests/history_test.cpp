@@ -162,6 +162,15 @@ TEST_F(HistoryEngine, EachFileVersionIsParsedOnceAndChecksRunOncePerCombination)
   EXPECT_GT(s.peak_rss_kib, 0);
 }
 
+// The config file added by the last commit only disables one check: that check alone runs again.
+TEST_F(HistoryEngine, ADisableEntryRerunsOnlyItsCheck) {
+  history::Options options;
+  options.directory = planted_->repo.string();
+  options.range = planted_->shas[7];
+  history::Timeline before = history::build_timeline(*registry_, options);
+  EXPECT_EQ(timeline_->stats.check_runs, before.stats.check_runs + 1);
+}
+
 TEST_F(HistoryEngine, ResultsDoNotDependOnTheNumberOfThreads) {
   history::Options options;
   options.directory = planted_->repo.string();
