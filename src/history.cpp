@@ -265,13 +265,32 @@ class Reader {
 
   // The file's text under the rules of a revision read (a blob, within the cap, text).
   SourceFile read(Role role, const Version& v) {
+    if (!v.present()) return source(role, v, {});
+    return source(role, v, batch_.get(v.oid, kMaxFileBytes));
+  }
+
+  // Many files, their blobs asked for in one go.
+  std::vector<SourceFile> read_all(const std::vector<std::pair<Role, const Version*>>& files) {
+    std::vector<std::string> oids;
+    for (const auto& [role, v] : files)
+      if (v->present()) oids.push_back(v->oid);
+    std::vector<git::Batch::Object> blobs = batch_.get_all(oids, kMaxFileBytes);
+    std::vector<SourceFile> out;
+    std::size_t next = 0;
+    for (const auto& [role, v] : files)
+      out.push_back(
+          source(role, *v, v->present() ? std::move(blobs[next++]) : git::Batch::Object{}));
+    return out;
+  }
+
+ private:
+  static SourceFile source(Role role, const Version& v, git::Batch::Object o) {
     SourceFile f;
     f.role = role;
     f.path = v.path;
     f.status = v.status;
     f.error = v.error;
     if (!v.present()) return f;
-    git::Batch::Object o = batch_.get(v.oid, kMaxFileBytes);
     f.status = ReadResult::Status::Refused;
     if (o.kind != git::Batch::Object::Kind::Found) {
       f.status = ReadResult::Status::Missing;
@@ -291,6 +310,7 @@ class Reader {
     return f;
   }
 
+ public:
  private:
   git::Batch batch_;
 };
@@ -550,22 +570,27 @@ class Walk {
       }
       // Read the versions those commits need that are not cached yet, then parse them.
       std::vector<std::pair<std::size_t, std::shared_ptr<CachedFile>>> jobs;
+      std::vector<std::pair<Role, const Version*>> to_read;
+      std::unordered_set<std::string> reading;
       for (std::size_t i = a; i < b; ++i) {
         if (!runs[i - a]) continue;
         for (auto [slot, v] : slots(snapshots_[i])) {
           std::string key = cache_key(slot, *v);
-          if (cache.count(key)) continue;
-          auto entry = std::make_shared<CachedFile>();
-          entry->source =
-              reader_->read(slot < kAllRoles.size() ? kAllRoles[slot] : Role::Worker, *v);
-          if (slot == kWranglerSlot && entry->source.status == ReadResult::Status::Missing)
-            entry->source.status = ReadResult::Status::Refused;
-          ++t.stats.files_read;
-          if (slot < kAllRoles.size() && is_script(kAllRoles[slot]) && entry->source.ok())
-            ++t.stats.files_parsed;
-          cache.emplace(key, entry);
-          jobs.push_back({slot, std::move(entry)});
+          if (cache.count(key) || !reading.insert(key).second) continue;
+          to_read.push_back({slot < kAllRoles.size() ? kAllRoles[slot] : Role::Worker, v});
+          jobs.push_back({slot, std::make_shared<CachedFile>()});
         }
+      }
+      std::vector<SourceFile> read = reader_->read_all(to_read);
+      for (std::size_t j = 0; j < jobs.size(); ++j) {
+        auto& [slot, entry] = jobs[j];
+        entry->source = std::move(read[j]);
+        if (slot == kWranglerSlot && entry->source.status == ReadResult::Status::Missing)
+          entry->source.status = ReadResult::Status::Refused;
+        ++t.stats.files_read;
+        if (slot < kAllRoles.size() && is_script(kAllRoles[slot]) && entry->source.ok())
+          ++t.stats.files_parsed;
+        cache.emplace(cache_key(slot, *to_read[j].second), entry);
       }
       parse_all(jobs, threads_);
       jobs.clear();

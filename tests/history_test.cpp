@@ -5,11 +5,14 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <set>
 #include <tuple>
 
 #include "history_support.h"
+#include "v15check/git.h"
 #include "v15check/report.h"
 
 namespace v15 {
@@ -282,6 +285,44 @@ TEST(HistoryReads, ACheckDependsOnNoFileOutsideItsDeclaredReads) {
       });
       EXPECT_TRUE(touches) << m.name << " fails " << id << " without touching a file it reads";
     }
+}
+
+}  // namespace
+}  // namespace v15
+
+namespace v15 {
+namespace {
+
+// The history reads its blobs a window of requests at a time: answers come back in order, past
+// the window's size, with names that cannot be asked for left Missing.
+TEST(GitBatchGetAll, AnswersInOrderAcrossWindows) {
+  if (!testing::git_available()) GTEST_SKIP() << "git is not installed";
+  testing::TempDir dir;
+  ASSERT_EQ(testing::git(dir.path(), {"init", "-q"}).exit_code, 0);
+  std::map<std::string, std::string> files;
+  // 150 names of about 60 bytes: the requests span two windows
+  for (int i = 0; i < 150; ++i)
+    files[fmt::format("a-directory-with-a-long-name/f{:03}.txt", i)] = fmt::format("file {}\n", i);
+  testing::write_tree(dir.path(), files);
+  ASSERT_EQ(testing::git(dir.path(), {"add", "-A"}).exit_code, 0);
+  ASSERT_EQ(testing::git(dir.path(), {"commit", "-q", "-m", "files"}).exit_code, 0);
+  std::vector<std::string> names;
+  for (const auto& [path, text] : files) names.push_back("HEAD:" + path);
+  names.insert(names.begin() + 70, "HEAD:no-such-file");
+  names.insert(names.begin() + 10, "HEAD:bad\nname");
+  git::Batch batch(git::Repo::at_directory(dir.path().string()));
+  std::vector<git::Batch::Object> got = batch.get_all(names);
+  ASSERT_EQ(got.size(), names.size());
+  std::size_t next = 0;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i == 10 || i == 71) {
+      EXPECT_EQ(got[i].kind, git::Batch::Object::Kind::Missing) << names[i];
+      continue;
+    }
+    EXPECT_EQ(got[i].content, fmt::format("file {}\n", next++)) << names[i];
+  }
+  EXPECT_EQ(batch.get("HEAD:a-directory-with-a-long-name/f000.txt").content,
+            "file 0\n");  // still in step afterwards
 }
 
 }  // namespace
