@@ -285,9 +285,39 @@ Batch::~Batch() {
 }
 
 Batch::Object Batch::get(const std::string& name, std::size_t max_bytes) {
-  Object o;
-  if (name.find_first_of("\n\r") != std::string::npos) return o;  // cannot be asked for
+  if (name.find_first_of("\n\r") != std::string::npos) return {};  // cannot be asked for
   p_->write(name + "\n");
+  return answer(max_bytes);
+}
+
+std::vector<Batch::Object> Batch::get_all(const std::vector<std::string>& names,
+                                          std::size_t max_bytes) {
+  // Requests in flight at once: at most one page, which an empty pipe always holds, so the
+  // write cannot block while cat-file waits for its answers to be read.
+  constexpr std::size_t kWindow = 4096;
+  std::vector<Object> out(names.size());
+  std::size_t next = 0;
+  while (next < names.size()) {
+    std::string requests;
+    std::vector<std::size_t> asked;
+    std::size_t end = next;
+    for (; end < names.size(); ++end) {
+      const std::string& name = names[end];
+      if (name.find_first_of("\n\r") != std::string::npos) continue;  // stays Missing
+      if (!asked.empty() && requests.size() + name.size() + 1 > kWindow) break;
+      requests += name;
+      requests += '\n';
+      asked.push_back(end);
+    }
+    if (!requests.empty()) p_->write(requests);
+    for (std::size_t i : asked) out[i] = answer(max_bytes);
+    next = end;
+  }
+  return out;
+}
+
+Batch::Object Batch::answer(std::size_t max_bytes) {
+  Object o;
   std::string header = p_->line();
   auto ends_with = [&](std::string_view s) { return std::string_view(header).ends_with(s); };
   if (ends_with(" missing") || ends_with(" ambiguous")) return o;

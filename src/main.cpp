@@ -24,6 +24,8 @@
 #include "v15check/suggest.h"
 #include "v15check/trace.h"
 
+#include "cli/history_command.h"
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -136,6 +138,7 @@ int run(int argc, char** argv) {
   init->add_option("root", init_request.root, "Project directory (default: .)")->type_name("ROOT");
   init->add_flag("--force", init_request.force, "Overwrite an existing config or baseline file");
   init->footer("Exit status: 0 written, 2 usage error or a file exists (without --force).");
+  v15::cli::HistoryCommands history_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -145,6 +148,7 @@ int run(int argc, char** argv) {
               << "\nRun 'v15check --help' for the options.\n";
     return kExitUsage;
   }
+  if (history_commands.chosen()) return history_commands.run();
   if (quiet && verbose) return error("--quiet and --verbose exclude each other");
   if (quiet && format != "text" && format != "compact" && format != "github")
     return error("--quiet is for the text, compact and github formats");

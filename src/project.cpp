@@ -12,30 +12,36 @@
 
 namespace v15 {
 
+FileModelResult build_file_model(Parser& parser, const SourceFile& file, Role role) {
+  FileModelResult out;
+  auto language = language_for_path(file.path);
+  if (!language) language = role == Role::Agent ? Language::JavaScript : Language::TypeScript;
+  Tree tree = parser.parse(file.text, *language);
+  if (!tree.valid()) {
+    out.failure = parser.over_budget()
+                      ? fmt::format(
+                            "{}: refused: parsing it needs more than {} MiB (code nested "
+                            "or chained this deeply is not supported)",
+                            file.path, parser.memory_budget() >> 20)
+                      : fmt::format("{}: the parser gave up on this file", file.path);
+    return out;
+  }
+  tree.release_syntax_tree();  // the flat table has it all; the next parse reuses the memory
+  out.model = std::make_unique<FileModel>(file, std::move(tree));
+  return out;
+}
+
 namespace {
-// One role file's way from text to model: parse, flatten, index.
+// One role file of a project on its way to a model.
 struct FileJob {
   Role role;
   const SourceFile* file = nullptr;
-  Language language = Language::TypeScript;
-  std::unique_ptr<FileModel> model;
-  std::string failure;
+  FileModelResult result;
   std::exception_ptr error;
 
   void run(Parser& parser) {
     try {
-      Tree tree = parser.parse(file->text, language);
-      if (!tree.valid()) {
-        failure = parser.over_budget()
-                      ? fmt::format(
-                            "{}: refused: parsing it needs more than {} MiB (code nested "
-                            "or chained this deeply is not supported)",
-                            file->path, parser.memory_budget() >> 20)
-                      : fmt::format("{}: the parser gave up on this file", file->path);
-        return;
-      }
-      tree.release_syntax_tree();  // the flat table has it all; the next parse reuses the memory
-      model = std::make_unique<FileModel>(*file, std::move(tree));
+      result = build_file_model(parser, *file, role);
     } catch (...) {
       error = std::current_exception();
     }
@@ -50,9 +56,7 @@ Project::Project(SourceSet sources, Config config)
   for (Role role : {Role::Worker, Role::DurableObject, Role::Jwt, Role::Agent}) {
     const SourceFile& f = sources_.get(role);
     if (!f.ok()) continue;
-    auto lang = language_for_path(f.path);
-    if (!lang) lang = role == Role::Agent ? Language::JavaScript : Language::TypeScript;
-    jobs.push_back({role, &f, *lang, nullptr, {}, nullptr});
+    jobs.push_back({role, &f, {}, nullptr});
   }
   // The files do not depend on each other until the checks run: with a second core, one lane
   // takes the largest file and the other the rest (each lane has its own parser; the models
@@ -89,13 +93,20 @@ Project::Project(SourceSet sources, Config config)
     run_lane(1);
   for (FileJob& j : jobs) {
     if (j.error) std::rethrow_exception(j.error);
-    if (j.model)
-      files_[j.role] = std::move(j.model);
+    if (j.result.model)
+      files_[j.role] = std::move(j.result.model);
     else
-      parse_failures_[j.role] = j.failure;
+      parse_failures_[j.role] = j.result.failure;
   }
-  if (d.ok()) docker_ = dockerfile::parse(d.text);
+  if (d.ok()) docker_ = std::make_shared<const dockerfile::Dockerfile>(dockerfile::parse(d.text));
 }
+
+Project::Project(SourceSet sources, Config config, PreparedFiles prepared)
+    : sources_(std::move(sources)),
+      config_(std::move(config)),
+      files_(std::move(prepared.models)),
+      parse_failures_(std::move(prepared.parse_failures)),
+      docker_(std::move(prepared.docker)) {}
 
 const FileModel* Project::file(Role role) const {
   auto it = files_.find(role);

@@ -253,8 +253,6 @@ void write_text(std::ostream& out, const std::vector<Result>& results, const Rep
 
 // -- json -----------------------------------------------------------------------------------------
 
-namespace {
-
 // The JSON text of a report. nlohmann escapes U+0000–U+001F; the other characters the escaping
 // policy shows as escapes (DEL, C1 and bidi controls, zero-width characters, U+2028/U+2029) are
 // written as \uXXXX too, so a report shown in a terminal or a diff can neither reorder nor hide
@@ -274,6 +272,8 @@ std::string json_text(const nlohmann::ordered_json& doc) {
   }
   return out;
 }
+
+namespace {
 
 nlohmann::ordered_json location_json(const Location& l) {
   nlohmann::ordered_json j = {{"path", valid_utf8(l.path)}, {"line", l.line}};

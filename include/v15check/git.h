@@ -57,8 +57,12 @@ class Batch {
   // Asks for one object by name (`REV:path`, `:path`, `REV^{commit}`); content over `max_bytes`
   // is read and dropped. Throws GitError when the process dies or answers out of protocol.
   Object get(const std::string& name, std::size_t max_bytes = kMaxFileBytes);
+  // The same for many names, asked for a window at a time rather than one round trip each.
+  std::vector<Object> get_all(const std::vector<std::string>& names,
+                              std::size_t max_bytes = kMaxFileBytes);
 
  private:
+  Object answer(std::size_t max_bytes);  // reads the answer to one request
   struct Process;
   std::unique_ptr<Process> p_;
 };

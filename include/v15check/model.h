@@ -625,9 +625,28 @@ struct WranglerVars {
   const DurableObjectBinding* sandbox_binding() const;
 };
 
+// One role file's way from text to model (parse, flatten, index), apart from any project, so
+// that a history shares the model of a file version between the revisions that hold it.
+struct FileModelResult {
+  std::unique_ptr<FileModel> model;  // null when the file could not be parsed
+  std::string failure;               // then: why, for Found lines
+};
+// `file` must outlive the model (the model refers to it). TS/JS roles only.
+FileModelResult build_file_model(Parser& parser, const SourceFile& file, Role role);
+
+// Per-file work done beforehand (by a history's cache) for a project to take as it is.
+struct PreparedFiles {
+  std::map<Role, std::shared_ptr<const FileModel>> models;
+  std::map<Role, std::string> parse_failures;
+  std::shared_ptr<const dockerfile::Dockerfile> docker;
+};
+
 class Project {
  public:
   Project(SourceSet sources, Config config);
+  // A project whose files were parsed and modelled elsewhere: `sources` holds the same texts
+  // the models were built from.
+  Project(SourceSet sources, Config config, PreparedFiles prepared);
   Project(const Project&) = delete;
   Project& operator=(const Project&) = delete;
 
@@ -639,7 +658,7 @@ class Project {
   // Why file(role) is unusable (for Found: lines): "src/index.ts: not found", …
   std::string unavailable(Role role) const;
   // The parsed Dockerfile; null when missing or refused.
-  const dockerfile::Dockerfile* docker() const { return docker_ ? &*docker_ : nullptr; }
+  const dockerfile::Dockerfile* docker() const { return docker_.get(); }
   const WranglerVars* wrangler() const;
   Location location(Role role, int line) const { return {source(role).path, line, 0}; }
 
@@ -658,9 +677,9 @@ class Project {
 
   SourceSet sources_;
   Config config_;
-  std::map<Role, std::unique_ptr<FileModel>> files_;
+  std::map<Role, std::shared_ptr<const FileModel>> files_;
   std::map<Role, std::string> parse_failures_;
-  std::optional<dockerfile::Dockerfile> docker_;
+  std::shared_ptr<const dockerfile::Dockerfile> docker_;
   mutable std::optional<WranglerVars> wrangler_;
   mutable bool wrangler_loaded_ = false;
   mutable std::optional<BridgeTimeout> bridge_timeout_;

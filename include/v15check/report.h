@@ -2,6 +2,7 @@
 // JUnit XML, GitHub workflow commands), plus the catalogue views (--list-checks, --explain).
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -70,6 +71,10 @@ void write_compact(std::ostream& out, const std::vector<Result>& results,
                    const ReportOptions& options);
 void write_report(std::ostream& out, Format format, const std::vector<Result>& results,
                   const ReportOptions& options);
+
+// The text of a JSON document: nlohmann's, with the characters the escaping policy shows as
+// escapes written as \uXXXX (JSON stays parseable; a terminal can neither reorder nor hide text).
+std::string json_text(const nlohmann::ordered_json& doc);
 
 // `file:///abs/dir/` for an absolute directory, percent-encoded (SARIF originalUriBaseIds).
 std::string file_uri(const std::string& absolute_dir);
