@@ -100,7 +100,7 @@ TEST_F(HistoryPlanted, ManifestDescribesAWholeEvolvingHistory) {
   std::set<std::string> kinds;
   for (const auto& c : m.at("commits"))
     for (const auto& e : c.at("events")) kinds.insert(e.at("kind"));
-  for (const char* kind : {"flow", "apply", "revert", "disable", "dockerfile-copy", "move"})
+  for (const char* kind : {"flow", "apply", "revert", "disable", "dockerfile-copy", "move", "merge"})
     EXPECT_TRUE(kinds.count(kind)) << "no '" << kind << "' event in the generated history";
   EXPECT_FALSE(m.at("blame").empty()) << "HEAD should FAIL something to blame";
   // every ID of the catalogue is tracked, and starts "not yet present"

@@ -8,7 +8,8 @@ every commit was expected to do to every check). Same arguments, same commit ids
 and dates are fixed and every choice comes from the seed.
 
 The history evolves fixtures/v15-pass the way a code base grows:
-  - docs, the README and unrelated source modules change often; some are renamed;
+  - docs, the README and unrelated source modules change often; some are renamed; docs
+    branches are merged (their commits are off the first-parent line);
   - the flow's role files are absent in the first commits and arrive together;
   - role files grow: helpers, comments, routes, class methods (none of which touches the flow);
   - mutants from fixtures/mutants.json are applied and later reverted, sometimes two at a time;
@@ -266,14 +267,20 @@ class History:
 
     # -- commits ------------------------------------------------------------------------------
 
-    def commit(self, subject, changes, events=()):
+    def next_epoch(self, previous=None):
+        if previous is None:
+            previous = self.commits[-1]["epoch"] if self.commits else START_EPOCH
+        return previous + self.rng.randrange(20 * 60, 20 * 3600)
+
+    def commit(self, subject, changes, events=(), side=(), epoch=None):
+        """A first-parent commit; `side` lists the commits of a branch it merges."""
         if not changes:
             raise GenerationError(f"empty commit: {subject}")
-        previous = self.commits[-1]["epoch"] if self.commits else START_EPOCH
-        epoch = previous + self.rng.randrange(20 * 60, 20 * 3600)
+        epoch = epoch or self.next_epoch()
         author = self.rng.choice(AUTHORS)
         self.commits.append({"author": author, "epoch": epoch, "subject": subject,
-                             "changes": dict(changes), "events": list(events)})
+                             "changes": dict(changes), "events": list(events),
+                             "side": list(side)})
         self.states.append(self.expected())
         for role in (WORKER, DO, JWT, AGENT):
             text = changes.get(self.paths[role])
@@ -330,6 +337,23 @@ class History:
                 self.write(changes, path, self.unrelated_text(path, self.files[path]))
         names = ", ".join(Path(p).name for p in sorted(picks))
         self.commit(f"Update {names}", changes)
+
+    def topic_branch(self):
+        """A branch of a few docs commits merged with a merge commit: off the first-parent line."""
+        n = self.growth.next_id()
+        side, merged = [], {}
+        epoch = self.next_epoch()
+        for _ in range(self.rng.choice([2, 3])):
+            path = self.rng.choice(sorted(self.docs))
+            changes = {}
+            self.write(changes, path, self.unrelated_text(path, self.files[path]))
+            side.append({"author": self.rng.choice(AUTHORS), "epoch": epoch,
+                         "subject": f"Docs: revise {Path(path).name}", "changes": changes})
+            merged.update(changes)
+            epoch = self.next_epoch(epoch)
+        self.commit(f"Merge branch 'docs-{n}'", merged, [{"kind": "merge", "branch": f"docs-{n}"}],
+                    side=side, epoch=epoch)
+        return True
 
     def unrelated_rename(self):
         changes = {}
@@ -553,7 +577,8 @@ class History:
         arrive = max(4, n * 3 // 100)
         # (due at commit, the change, what unblocks it): a layout change waits for the mutants
         # holding its files to be reverted; disabling a check needs a failing one
-        milestones = [(n * 25 // 100, self.disable_check, self.apply_mutant),
+        milestones = [(n * 15 // 100, self.topic_branch, None),
+                      (n * 25 // 100, self.disable_check, self.apply_mutant),
                       (n * 40 // 100, self.switch_to_copy, self.revert_mutant),
                       (n * 55 // 100, self.move_agent, self.revert_mutant),
                       (n * 70 // 100, self.move_jwt, self.revert_mutant)]
@@ -572,7 +597,7 @@ class History:
                 if change():
                     milestones.pop(0)
                     continue
-                if unblock():
+                if unblock and unblock():
                     continue
             r = self.rng.random()
             done = False
@@ -590,6 +615,8 @@ class History:
             elif r < 0.38:
                 self.unrelated_rename()
                 done = True
+            elif r < 0.39:
+                done = self.topic_branch()
             if not done:
                 self.unrelated_edit()
         if milestones:
@@ -605,12 +632,14 @@ class History:
             out.extend(b)
             out.extend(b"\n")
 
-        for mark, c in enumerate(self.commits, start=1):
+        def emit(ref, mark, c, parents):
             name, email = c["author"]
             who = f"{name} <{email}> {c['epoch']} +0000".encode()
-            out.extend(b"commit refs/heads/main\nmark :%d\n" % mark)
+            out.extend(b"commit %s\nmark :%d\n" % (ref.encode(), mark))
             out.extend(b"author " + who + b"\ncommitter " + who + b"\n")
             data((c["subject"] + "\n").encode())
+            for keyword, parent in parents:
+                out.extend(b"%s :%d\n" % (keyword, parent))
             for path in sorted(c["changes"]):
                 text = c["changes"][path]
                 if text is None:
@@ -619,6 +648,18 @@ class History:
                     out.extend(b"M 100644 inline " + path.encode() + b"\n")
                     data(text.encode())
             out.extend(b"\n")
+
+        side_mark = len(self.commits)  # side commits are marked after the first-parent ones
+        for mark, c in enumerate(self.commits, start=1):
+            parents = []
+            for j, s in enumerate(c["side"]):
+                side_mark += 1
+                s["mark"] = side_mark
+                ref = f"refs/heads/{c['events'][0]['branch']}"
+                emit(ref, side_mark, s, [(b"from", side_mark - 1 if j else mark - 1)])
+            if c["side"]:
+                parents = [(b"from", mark - 1), (b"merge", side_mark)]
+            emit("refs/heads/main", mark, c, parents)
         out.extend(b"done\n")
         return bytes(out)
 
@@ -633,7 +674,7 @@ def iso(epoch):
     return datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).isoformat()
 
 
-def manifest(h, shas):
+def manifest(h, shas, by_mark):
     flips = []
     for k in range(1, len(h.commits)):
         before, after = h.states[k - 1], h.states[k]
@@ -655,6 +696,8 @@ def manifest(h, shas):
     for k, c in enumerate(h.commits):
         entry = {"sha": shas[k], "date": iso(c["epoch"]), "author": c["author"][0],
                  "subject": c["subject"], "events": c["events"]}
+        if c["side"]:
+            entry["merged"] = [by_mark[s["mark"]] for s in c["side"]]
         if c["events"]:  # the combined expectation when planted edits overlap
             entry["failing"] = sorted(i for i, s in h.states[k].items() if s == "FAIL")
         commits.append(entry)
@@ -705,7 +748,7 @@ def main():
     marks.unlink()
     shas = [by_mark[k] for k in range(1, len(h.commits) + 1)]
     git(["reset", "-q", "--hard", "main"], repo)
-    text = json.dumps(manifest(h, shas), indent=1) + "\n"
+    text = json.dumps(manifest(h, shas, by_mark), indent=1) + "\n"
     (out / "planted.json").write_text(text, encoding="utf-8")
     print(f"{len(shas)} commits, HEAD {shas[-1]}, {repo}")
     return 0
