@@ -5,8 +5,9 @@
 #
 #   bench/history/measure.sh BUILD_DIR [COMMITS]       (default 1000 commits; env SEED)
 #
-# The history is generated into BUILD_DIR/bench/history-COMMITS once and reused. The runs are one
-# after the other, never in parallel; CPU is user + system of the process and its threads.
+# The history is generated into BUILD_DIR/bench/history-COMMITS once and reused (regenerated
+# when the script or the mutant catalogue is newer). The runs are one after the other, never in
+# parallel; CPU is user + system of the process and its threads.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:?usage: measure.sh BUILD_DIR [COMMITS]}" && pwd)
@@ -14,7 +15,8 @@ commits=${2:-1000}
 seed=${SEED:-15}
 out=$build/bench/history-$commits
 [ "$seed" = 15 ] || out=$out-seed$seed
-if [ ! -f "$out/planted.json" ]; then
+if [ ! -f "$out/planted.json" ] || [ "$here/make_history.py" -nt "$out/planted.json" ] ||
+  [ "$here/../../fixtures/mutants.json" -nt "$out/planted.json" ]; then
   python3 "$here/make_history.py" --force --commits "$commits" --seed "$seed" "$out" >/dev/null
 fi
 repo=$out/repo
