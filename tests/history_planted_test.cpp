@@ -100,7 +100,8 @@ TEST_F(HistoryPlanted, ManifestDescribesAWholeEvolvingHistory) {
   std::set<std::string> kinds;
   for (const auto& c : m.at("commits"))
     for (const auto& e : c.at("events")) kinds.insert(e.at("kind"));
-  for (const char* kind : {"flow", "apply", "revert", "disable", "dockerfile-copy", "move", "merge"})
+  for (const char* kind :
+       {"flow", "apply", "revert", "disable", "dockerfile-copy", "move", "merge"})
     EXPECT_TRUE(kinds.count(kind)) << "no '" << kind << "' event in the generated history";
   EXPECT_FALSE(m.at("blame").empty()) << "HEAD should FAIL something to blame";
   // every ID of the catalogue is tracked, and starts "not yet present"
@@ -170,6 +171,19 @@ TEST_F(HistoryPlanted, HistoryFindsExactlyThePlantedFlips) {
   EXPECT_TRUE(extra.empty()) << "found but not planted:" << show(extra);
   EXPECT_EQ(doc.at("flips").size(), manifest().at("flips").size());
   EXPECT_EQ(doc.at("final"), manifest().at("final"));
+
+  // each flip names its commit as git has it, and a FAIL says what it found
+  std::map<std::string, json> commit_by_sha;
+  for (const auto& c : manifest().at("commits")) commit_by_sha[c.at("sha")] = c;
+  for (const auto& f : doc.at("flips")) {
+    auto c = commit_by_sha.find(f.at("sha"));
+    if (c == commit_by_sha.end()) continue;  // reported above
+    for (const char* field : {"date", "author", "subject"})
+      EXPECT_EQ(f.at(field), c->second.at(field)) << f.dump();
+    if (f.at("to") == "FAIL") {
+      EXPECT_NE(f.at("found"), "") << f.dump();
+    }
+  }
 }
 
 TEST_F(HistoryPlanted, BlameNamesThePlantingCommit) {
@@ -180,7 +194,11 @@ TEST_F(HistoryPlanted, BlameNamesThePlantingCommit) {
   EXPECT_EQ(doc.at("version"), 1);
   EXPECT_EQ(doc.at("rev"), manifest().at("commits").back().at("sha"));
   std::map<std::string, std::pair<std::string, std::string>> blamed, planted;  // id → sha, from
-  for (const auto& b : doc.at("blame")) blamed[b.at("id")] = {b.at("sha"), b.at("from")};
+  for (const auto& b : doc.at("blame")) {
+    blamed[b.at("id")] = {b.at("sha"), b.at("from")};
+    EXPECT_NE(b.at("after"), "") << b.dump();
+    EXPECT_NE(b.at("current"), "") << b.dump();
+  }
   for (const auto& b : manifest().at("blame")) planted[b.at("id")] = {b.at("sha"), b.at("from")};
   EXPECT_EQ(blamed, planted);
 }
