@@ -1,6 +1,7 @@
 // Parse-only against the full pipeline (parse + model + every check + text report), side by side,
 // on the bundled fixture and on scaled-up copies of it.
 #include <benchmark/benchmark.h>
+#include <sys/resource.h>
 
 #include <filesystem>
 #include <fstream>
@@ -8,6 +9,7 @@
 #include <sstream>
 
 #include "v15check/check.h"
+#include "v15check/git.h"
 #include "v15check/report.h"
 
 namespace {
@@ -131,9 +133,72 @@ void sizes_and_clocks(benchmark::internal::Benchmark* b) {
   b->Arg(1)->Arg(8)->Arg(64)->Unit(benchmark::kMillisecond)->MeasureProcessCPUTime()->UseRealTime();
 }
 
+// -- history --------------------------------------------------------------------------------------
+
+// The synthetic 1,000-commit history (bench/history/make_history.py), generated into the build
+// directory on first use. Empty with `why` set when it cannot be generated.
+fs::path history_repo(std::string& why) {
+  fs::path out = fs::path(V15CHECK_BENCH_DIR) / "history-1000";
+  if (fs::exists(out / "planted.json")) return out / "repo";
+  fs::path script = fs::path(V15CHECK_SOURCE_DIR) / "bench" / "history" / "make_history.py";
+  try {
+    auto r = v15::git::run_process(
+        {"python3", script.string(), "--commits", "1000", "--force", out.string()});
+    if (r.exit_code == 0) return out / "repo";
+    why = "make_history.py failed: " + r.err;
+  } catch (const std::exception& e) {
+    why = std::string("python3 is needed to generate the history: ") + e.what();
+  }
+  return {};
+}
+
+double children_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_CHILDREN, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// Runs one process per iteration over the history; Time is its wall time, and the counter
+// child_cpu_s its CPU time (user + system, all threads), which the process clock cannot see.
+void run_over_history(benchmark::State& state, std::vector<std::string> argv) {
+  std::string why;
+  fs::path repo = history_repo(why);
+  if (repo.empty()) {
+    state.SkipWithError(why.c_str());
+    return;
+  }
+  for (auto& a : argv)
+    if (a.starts_with("REPO")) a = repo.string() + a.substr(4);
+  double cpu_before = children_cpu_seconds();
+  for (auto _ : state) {
+    auto r = v15::git::run_process(argv);
+    if (r.exit_code != 0) {
+      std::string message = argv[0] + " exited " + std::to_string(r.exit_code) + ": " + r.err;
+      state.SkipWithError(message.c_str());
+      return;
+    }
+    benchmark::DoNotOptimize(r.out.size());
+  }
+  state.counters["child_cpu_s"] =
+      (children_cpu_seconds() - cpu_before) / static_cast<double>(state.iterations());
+}
+
+// `v15check history` over the 1,000 commits, against its floor: parsing each distinct version of
+// the TS/JS role files once.
+void BM_History(benchmark::State& state) {
+  run_over_history(state,
+                   {V15CHECK_BINARY, "history", "--git-dir", "REPO/.git", "--format", "json"});
+}
+void BM_HistoryParseFloor(benchmark::State& state) {
+  run_over_history(state, {V15CHECK_PARSE_BINARY, "--history", "REPO"});
+}
+
 BENCHMARK(BM_ParseOnly)->Apply(sizes_and_clocks);
 BENCHMARK(BM_ParseAndModel)->Apply(sizes_and_clocks);
 BENCHMARK(BM_FullPipeline)->Apply(sizes_and_clocks);
+BENCHMARK(BM_History)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+BENCHMARK(BM_HistoryParseFloor)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 
 }  // namespace
 
