@@ -1510,7 +1510,8 @@ Outcome env_config_dir(const CheckContext& ctx) {
       [&](const EnvEntry& e) { return fmt::format("{} is '{}'", entry_name(e), cap(want)); });
   if (o.status != Status::Fail) return o;
   // the key is set, to another directory
-  if (!entries_for(*env, "CLAUDE_CONFIG_DIR").empty()) o = ctx.differs(o.location, o.found, "claudeConfigDir");
+  if (!entries_for(*env, "CLAUDE_CONFIG_DIR").empty())
+    o = ctx.differs(o.location, o.found, "claudeConfigDir");
   // a literal the claudeConfigDir key controls when every entry sets the same constant
   std::optional<std::string> value;
   for (const EnvEntry* e : entries_for(*env, "CLAUDE_CONFIG_DIR")) {

@@ -352,7 +352,8 @@ Outcome chat_do_stub(const CheckContext& ctx) {
                          fmt::format("env.{}.idFromName({}) → get(id) → fetch (line {})",
                                      cap(binding), snippet(args[0]), stub.fetch_call.line()));
   }
-  Outcome o = other_binding ? ctx.differs(where, problem, "doBinding") : Outcome::fail(where, problem);
+  Outcome o =
+      other_binding ? ctx.differs(where, problem, "doBinding") : Outcome::fail(where, problem);
   o.config_mismatch = std::move(mismatch);
   return o;
 }

@@ -48,7 +48,7 @@ Reads reads_of(const Check& check) {
       register_checks(r);
       for (const Check& c : r.checks()) t[c.id] = reads;
     };
-    declare(register_route_checks, {{Role::Worker}, false});
+    declare(register_route_checks, {{Role::Worker}, true});  // the DO binding wrangler declares
     declare(register_do_checks, {{Role::DurableObject}, false});
     declare(register_do_dispatch_checks, {{Role::DurableObject, Role::Jwt}, true});
     declare(register_do_stream_checks, {{Role::DurableObject}, false});

@@ -16,8 +16,8 @@
 #include "v15check/check.h"
 #include "v15check/config.h"
 #include "v15check/git.h"
-#include "v15check/man.h"
 #include "v15check/init.h"
+#include "v15check/man.h"
 #include "v15check/report.h"
 #include "v15check/root.h"
 #include "v15check/source.h"
@@ -93,8 +93,11 @@ int run(int argc, char** argv) {
       ->type_name("G")
       ->allow_extra_args(false)
       ->take_all();
-  app.add_option("--format", format, "Report format (--list-checks: text, json or markdown)")
-      ->check(CLI::IsMember({"text", "json", "sarif", "junit", "github", "compact", "markdown"}))
+  // the formats are listed in the description, so the option takes one line of --help
+  app.add_option("--format", format,
+                 "text json sarif junit github compact (--list-checks: text json markdown)")
+      ->check(CLI::IsMember({"text", "json", "sarif", "junit", "github", "compact", "markdown"})
+                  .description(""))
       ->type_name("F");
   app.add_option("--output,-o", output, "Write the report to FILE; a summary goes to stderr")
       ->type_name("FILE");

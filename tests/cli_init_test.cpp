@@ -19,14 +19,18 @@ std::string replaced_all(std::string text, const std::string& from, const std::s
   return text;
 }
 
-// The fixture as a team that chose a 10-minute bridge, a sandbox binding named `Sandbox` and
-// CLAUDE_CONFIG_DIR=/root/.claude has it.
+// The fixture as a team that chose a 10-minute bridge, a sandbox binding named `Sandbox`
+// (declared in wrangler.jsonc, so no key is needed for it), CLAUDE_CONFIG_DIR=/root/.claude and
+// its own callback host has it: three literals a config key controls, and one relation.
 std::map<std::string, std::string> chosen_tree() {
   auto files = deliberate_tree();
   for (const char* f : {kDoFile, "src/types.ts", "wrangler.jsonc"})
     files[f] = replaced_all(files[f], "SANDBOX_CONTAINER", "Sandbox");
   files[kDoFile] = replaced(files[kDoFile], "CLAUDE_CONFIG_DIR: '/root/.config/claude',",
                             "CLAUDE_CONFIG_DIR: '/root/.claude',");
+  files[kDoFile] =
+      replaced(files[kDoFile], "VF_CALLBACK_URL: 'https://vaporforge.dev/internal/stream',",
+               "VF_CALLBACK_URL: 'https://agents.example.dev/internal/stream',");
   return files;
 }
 
@@ -47,7 +51,12 @@ TEST_F(CliInit, SetsTheKeysTheCodeDiffersOnAndThenThePlainRunPasses) {
   ASSERT_EQ(init.exit_code, 0) << init.out << init.err;
   std::string config = read_file(root_ / ".v15check.json");
   EXPECT_NE(config.find("\"bridgeTimeoutMs\": 600000"), std::string::npos) << config;
-  EXPECT_NE(config.find("\"sandboxBinding\": \"Sandbox\""), std::string::npos) << config;
+  EXPECT_NE(config.find("\"callbackUrl\": \"https://agents.example.dev/internal/stream\""),
+            std::string::npos)
+      << config;
+  EXPECT_EQ(config.find("sandboxBinding"), std::string::npos)
+      << "the binding wrangler.jsonc declares is accepted without a key\n"
+      << config;
   EXPECT_NE(config.find("\"claudeConfigDir\": \"/root/.claude\""), std::string::npos) << config;
   // each key's comment names where the code has the value
   EXPECT_NE(config.find(std::string("// the code has this value at ") + kDoFile + ":"),
