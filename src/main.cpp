@@ -24,29 +24,16 @@
 #include "v15check/suggest.h"
 #include "v15check/trace.h"
 
+#include "cli/common.h"
 #include "cli/history_command.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int kExitUsage = 2;
+using v15::cli::kExitUsage;
 
-int error(const std::string& message) {
-  std::cerr << "v15check: error: " << v15::sanitize(v15::cap(message, v15::kMessageMax)) << "\n";
-  return kExitUsage;
-}
-
-std::vector<std::string> split_list(const std::vector<std::string>& values) {
-  std::vector<std::string> out;
-  for (const auto& v : values) {
-    std::stringstream ss(v);
-    std::string item;
-    while (std::getline(ss, item, ','))
-      if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
+int error(const std::string& message) { return v15::cli::usage_error(message); }
 
 // The options as --help lists them (hidden ones left out), for the man page.
 std::vector<v15::ManOption> man_options(const CLI::App& app) {
@@ -85,14 +72,10 @@ int run(int argc, char** argv) {
   app.add_option("--config", config_path, "Config file (default: ROOT/.v15check.json)")
       ->type_name("FILE");
   // one value per use, so `--check ID ROOT` leaves ROOT a root
-  app.add_option("--check", check_ids, "Run only these check IDs (repeatable, comma-separated)")
-      ->type_name("ID")
-      ->allow_extra_args(false)
-      ->take_all();
-  app.add_option("--group", group_names, "Run only these groups: route do jwt agent docker error")
-      ->type_name("G")
-      ->allow_extra_args(false)
-      ->take_all();
+  v15::cli::add_list_option(app, "--check", check_ids,
+                            "Run only these check IDs (repeatable, comma-separated)", "ID");
+  v15::cli::add_list_option(app, "--group", group_names,
+                            "Run only these groups: route do jwt agent docker error", "G");
   // the formats are listed in the description, so the option takes one line of --help
   app.add_option("--format", format,
                  "text json sarif junit github compact (--list-checks: text json markdown)")
@@ -159,24 +142,12 @@ int run(int argc, char** argv) {
   v15::Registry registry = v15::default_registry();
   if (init->parsed()) return v15::run_init(init_request, registry, std::cout, std::cerr);
   v15::Selection selection;
-  for (const auto& id : split_list(check_ids)) {
-    if (!registry.find(id))
-      return error(fmt::format("unknown check ID '{}' (see --list-checks)", id));
-    selection.ids.push_back(id);
+  {
+    std::string problem;
+    auto selected = v15::cli::select_checks(registry, check_ids, group_names, problem);
+    if (!selected) return error(problem);
+    selection = std::move(*selected);
   }
-  for (const auto& name : split_list(group_names)) {
-    auto g = v15::group_from_name(name);
-    if (!g)
-      return error(fmt::format("unknown group '{}' (route, do, jwt, agent, docker, error)", name));
-    selection.groups.push_back(*g);
-  }
-  // A selection that matches nothing would report ALL CHECKS PASS on zero checks.
-  if (explain.empty() && (!selection.ids.empty() || !selection.groups.empty()) &&
-      std::none_of(registry.checks().begin(), registry.checks().end(),
-                   [&](const v15::Check& c) { return selection.selected(c); }))
-    return error(
-        "the selection is empty: no check is both among the --check IDs and in the --group "
-        "groups given (a check must match both to run)");
 
   // Writes a finished document to --output (then `summary` goes to stderr) or to stdout.
   auto emit = [&](const std::string& text, const std::string& summary) {

@@ -597,31 +597,7 @@ namespace {
 // Text that XML 1.0 can hold: the escaping policy leaves no character XML forbids.
 std::string xml_safe(std::string_view s) { return sanitize(s); }
 
-std::string xml_attr(std::string_view s) {
-  std::string out;
-  for (char c : xml_safe(s)) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+std::string xml_attr(std::string_view s) { return markup_escape(s); }
 
 // A CDATA section of already xml_safe lines; `]]>` inside is split across two sections.
 std::string cdata(std::string_view text) {

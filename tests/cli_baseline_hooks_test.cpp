@@ -14,8 +14,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path example(const std::string& rel) { return source_dir() / "examples" / rel; }
-
 // A repository whose HEAD has the deliberate FAIL.
 class HookRepo : public ::testing::Test {
  protected:
@@ -83,15 +81,7 @@ TEST_F(HookRepo, GitPreCommitHookBlocksOnlyWhatTheCommitBreaks) {
 }
 
 TEST_F(HookRepo, ClaudeHookFeedsBackOnlyTheFailsTheEditMade) {
-  auto hook = [&](const std::string& file) {
-    RunOptions o = with_binary();
-    o.env["CLAUDE_PROJECT_DIR"] = repo_.string();
-    o.input = nlohmann::json{{"hook_event_name", "PostToolUse"},
-                             {"tool_name", "Edit"},
-                             {"tool_input", {{"file_path", (repo_ / file).string()}}}}
-                  .dump();
-    return run_program({"sh", example("claude-code/v15check.sh").string()}, o);
-  };
+  auto hook = [&](const std::string& file) { return run_claude_hook(repo_, file, with_binary()); };
   change(make_harmless_change);
   ProcessOutput harmless = hook(kJwtFile);
   EXPECT_EQ(harmless.exit_code, 0) << harmless.err;

@@ -15,8 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path example(const std::string& rel) { return source_dir() / "examples" / rel; }
-
 std::vector<std::string> words(const std::string& line) {
   std::vector<std::string> out;
   std::istringstream in(line);
@@ -239,15 +237,7 @@ TEST(ExampleClaudeHook, SettingsSnippetRegistersThePostToolUseHook) {
 }
 
 TEST_F(ExampleRepo, ClaudeHookFeedsFailsBackWithExitTwo) {
-  auto hook = [&](const std::string& file) {
-    RunOptions o = with_binary();
-    o.env["CLAUDE_PROJECT_DIR"] = repo_.string();
-    o.input = nlohmann::json{{"hook_event_name", "PostToolUse"},
-                             {"tool_name", "Edit"},
-                             {"tool_input", {{"file_path", (repo_ / file).string()}}}}
-                  .dump();
-    return run_program({"sh", example("claude-code/v15check.sh").string()}, o);
-  };
+  auto hook = [&](const std::string& file) { return run_claude_hook(repo_, file, with_binary()); };
   ProcessOutput idle = hook("NOTES.md");
   EXPECT_EQ(idle.exit_code, 0) << idle.err;
   EXPECT_EQ(idle.err, "");

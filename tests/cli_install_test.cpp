@@ -15,17 +15,6 @@ namespace fs = std::filesystem;
 
 fs::path binary_dir() { return V15CHECK_BINARY_DIR; }
 
-bool on_path(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  if (!path) return false;
-  std::istringstream dirs(path);
-  for (std::string dir; std::getline(dirs, dir, ':');) {
-    std::error_code ec;
-    if (!dir.empty() && fs::exists(fs::path(dir) / program, ec)) return true;
-  }
-  return false;
-}
-
 TEST(ManPage, ListsTheOptionsAndEveryCheck) {
   ProcessOutput man = run_cli({"--man"});
   ASSERT_EQ(man.exit_code, 0) << man.err;

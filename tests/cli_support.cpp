@@ -12,7 +12,11 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <stdexcept>
+
+#include "fixture_support.h"
 
 extern char** environ;
 
@@ -191,6 +195,28 @@ bool git_available() {
   } catch (const std::exception&) {
     return false;
   }
+}
+
+bool on_path(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  if (!path) return false;
+  std::istringstream dirs(path);
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    std::error_code ec;
+    if (!dir.empty() && fs::exists(fs::path(dir) / program, ec)) return true;
+  }
+  return false;
+}
+
+fs::path example(const std::string& rel) { return source_dir() / "examples" / rel; }
+
+ProcessOutput run_claude_hook(const fs::path& repo, const std::string& file, RunOptions options) {
+  options.env["CLAUDE_PROJECT_DIR"] = repo.string();
+  options.input = nlohmann::json{{"hook_event_name", "PostToolUse"},
+                                 {"tool_name", "Edit"},
+                                 {"tool_input", {{"file_path", (repo / file).string()}}}}
+                      .dump();
+  return run_program({"sh", example("claude-code/v15check.sh").string()}, options);
 }
 
 }  // namespace v15::testing

@@ -53,4 +53,15 @@ ProcessOutput git(const std::filesystem::path& repo, const std::vector<std::stri
                   const RunOptions& options = {});
 bool git_available();
 
+// Whether an executable of this name is in a directory of PATH.
+bool on_path(const std::string& program);
+
+// A file under examples/ of the source tree.
+std::filesystem::path example(const std::string& rel);
+
+// Runs the Claude Code hook example as Claude Code does after an edit of `file` (relative to
+// `repo`): the PostToolUse event on stdin, CLAUDE_PROJECT_DIR set.
+ProcessOutput run_claude_hook(const std::filesystem::path& repo, const std::string& file,
+                              RunOptions options);
+
 }  // namespace v15::testing

@@ -45,17 +45,6 @@ const Hop* hop_with(const std::vector<Hop>& hops, std::string_view id) {
   return nullptr;
 }
 
-bool on_path(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  if (!path) return false;
-  std::istringstream dirs(path);
-  for (std::string dir; std::getline(dirs, dir, ':');) {
-    std::error_code ec;
-    if (!dir.empty() && fs::exists(fs::path(dir) / program, ec)) return true;
-  }
-  return false;
-}
-
 // -- hop states ---------------------------------------------------------------------------------
 
 TEST(FlowTraceStates, AnotherValueDiffersItIsNotMissing) {

@@ -367,18 +367,6 @@ TEST(FlowTrace, HostileSourceTextIsEscapedInEveryFormat) {
   EXPECT_EQ(text.size(), 1 + hops.size() + 1);  // title, hops, "error paths:"
 }
 
-bool on_path(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  if (!path) return false;
-  std::istringstream dirs(path);
-  for (std::string dir; std::getline(dirs, dir, ':');) {
-    std::error_code ec;
-    if (!dir.empty() && std::filesystem::exists(std::filesystem::path(dir) / program, ec))
-      return true;
-  }
-  return false;
-}
-
 TEST(FlowTraceDot, GraphvizAcceptsTheOutput) {
   if (!on_path("dot")) GTEST_SKIP() << "graphviz `dot` is not on PATH";
   TempDir dir;

@@ -26,6 +26,10 @@ namespace v15 {
 // instead of it.
 std::string sanitize(std::string_view text);
 
+// sanitize, then the five characters markup gives a meaning as entities (& < > " '): safe as
+// XML and HTML text and as a quoted attribute value.
+std::string markup_escape(std::string_view text);
+
 // Whether `sanitize` shows code point `cp` as an escape rather than as itself.
 bool escaped_by_sanitize(char32_t cp);
 

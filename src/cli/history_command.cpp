@@ -1,5 +1,7 @@
 #include "history_command.h"
 
+#include "common.h"
+
 #include <fmt/format.h>
 
 #include <fstream>
@@ -15,24 +17,6 @@ namespace v15::cli {
 
 namespace {
 
-constexpr int kExitUsage = 2;
-
-int error(const std::string& message) {
-  std::cerr << "v15check: error: " << sanitize(cap(message, kMessageMax)) << "\n";
-  return kExitUsage;
-}
-
-std::vector<std::string> split_list(const std::vector<std::string>& values) {
-  std::vector<std::string> out;
-  for (const auto& v : values) {
-    std::stringstream ss(v);
-    std::string item;
-    while (std::getline(ss, item, ','))
-      if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
-
 // Options both subcommands take.
 void add_common(CLI::App& sub, std::string& git_dir, std::string& config_path,
                 std::vector<std::string>& check_ids, std::vector<std::string>& group_names,
@@ -42,10 +26,10 @@ void add_common(CLI::App& sub, std::string& git_dir, std::string& config_path,
   sub.add_option("--config", config_path,
                  "Config for every revision (default: each revision's .v15check.json)")
       ->type_name("FILE");
-  sub.add_option("--check", check_ids, "Only these check IDs (repeatable, comma-separated)")
-      ->type_name("ID");
-  sub.add_option("--group", group_names, "Only these groups: route do jwt agent docker error")
-      ->type_name("G");
+  add_list_option(sub, "--check", check_ids, "Only these check IDs (repeatable, comma-separated)",
+                  "ID");
+  add_list_option(sub, "--group", group_names, "Only these groups: route do jwt agent docker error",
+                  "G");
   sub.add_option("--output,-o", output, "Write the report to FILE")->type_name("FILE");
   sub.add_flag("--stats", stats,
                "Print the work done to stderr: commits, file versions parsed, check runs, memo "
@@ -59,12 +43,12 @@ int emit(const std::string& text, const std::string& output) {
   if (output.empty()) {
     std::cout << text;
     std::cout.flush();
-    return std::cout ? 0 : error("cannot write the report to stdout");
+    return std::cout ? 0 : usage_error("cannot write the report to stdout");
   }
   std::ofstream out(output, std::ios::binary | std::ios::trunc);
   out << text;
   out.close();
-  if (!out) return error(fmt::format("cannot write '{}'", output));
+  if (!out) return usage_error(fmt::format("cannot write '{}'", output));
   return 0;
 }
 
@@ -113,54 +97,39 @@ int HistoryCommands::run() const {
   try {
     return history_->parsed() ? run_history() : run_blame();
   } catch (const git::GitError& e) {
-    return error(e.what());
+    return usage_error(e.what());
   } catch (const history::HistoryError& e) {
-    return error(e.what());
+    return usage_error(e.what());
   } catch (const ConfigError& e) {
-    return error(e.what());
+    return usage_error(e.what());
   }
 }
 
 namespace {
 
 // The selection of --check/--group (and blame's IDs); an unknown name is a usage error.
-std::optional<Selection> select(const Registry& registry, const std::vector<std::string>& ids,
-                                const std::vector<std::string>& group_names, std::string& problem) {
-  Selection s;
-  for (const auto& id : split_list(ids)) {
-    if (!registry.find(id)) {
-      problem = fmt::format("unknown check ID '{}' (see --list-checks)", id);
-      return std::nullopt;
-    }
-    s.ids.push_back(id);
-  }
-  for (const auto& name : split_list(group_names)) {
-    auto g = group_from_name(name);
-    if (!g) {
-      problem = fmt::format("unknown group '{}' (route, do, jwt, agent, docker, error)", name);
-      return std::nullopt;
-    }
-    s.groups.push_back(*g);
-  }
-  return s;
-}
-
 }  // namespace
+
+history::Timeline HistoryCommands::timeline_of(const Registry& registry, const std::string& range,
+                                               const Selection& selection) const {
+  history::Options options;
+  options.git_dir = git_dir_;
+  options.range = range;
+  options.config_path = config_path_;
+  options.selection = selection;
+  options.threads = jobs_;
+  history::Timeline timeline = history::build_timeline(registry, options);
+  if (stats_) print_stats(timeline.stats);
+  return timeline;
+}
 
 int HistoryCommands::run_history() const {
   Registry registry = default_registry();
   std::string problem;
-  auto selection = select(registry, check_ids_, group_names_, problem);
-  if (!selection) return error(problem);
-  history::Options options;
-  options.git_dir = git_dir_;
-  options.range = range_;
-  options.config_path = config_path_;
-  options.selection = *selection;
-  options.threads = jobs_;
-  history::Timeline timeline = history::build_timeline(registry, options);
-  if (timeline.checks.empty()) return error("no check selected");
-  if (stats_) print_stats(timeline.stats);
+  auto selection = select_checks(registry, check_ids_, group_names_, problem);
+  if (!selection) return usage_error(problem);
+  history::Timeline timeline = timeline_of(registry, range_, *selection);
+  if (timeline.checks.empty()) return usage_error("no check selected");
   std::ostringstream doc;
   if (format_ == "json")
     history::write_history_json(doc, timeline);
@@ -176,10 +145,10 @@ int HistoryCommands::run_blame() const {
   std::string problem;
   std::vector<std::string> ids = check_ids_;
   ids.insert(ids.end(), blame_ids_.begin(), blame_ids_.end());
-  auto selection = select(registry, ids, group_names_, problem);
-  if (!selection) return error(problem);
+  auto selection = select_checks(registry, ids, group_names_, problem);
+  if (!selection) return usage_error(problem);
   if (rev_.empty() || rev_.front() == '-' || rev_.find_first_of("\n\r") != std::string::npos)
-    return error(fmt::format("--rev: '{}' is not a revision", rev_));
+    return usage_error(fmt::format("--rev: '{}' is not a revision", rev_));
   git::Repo repo =
       git_dir_.empty() ? git::Repo::at_directory(".") : git::Repo::at_git_dir(git_dir_);
   std::string sha;
@@ -187,18 +156,11 @@ int HistoryCommands::run_blame() const {
     sha = repo.run({"rev-parse", "--verify", "--quiet", rev_ + "^{commit}"});
   } catch (const git::GitError&) {
     repo.run({"rev-parse", "--git-dir"});  // not a repository: git's own message
-    return error(fmt::format("--rev: unknown revision '{}'", rev_));
+    return usage_error(fmt::format("--rev: unknown revision '{}'", rev_));
   }
   while (!sha.empty() && (sha.back() == '\n' || sha.back() == '\r')) sha.pop_back();
-  history::Options options;
-  options.git_dir = git_dir_;
-  options.range = sha;
-  options.config_path = config_path_;
-  options.selection = *selection;
-  options.threads = jobs_;
-  history::Timeline timeline = history::build_timeline(registry, options);
-  if (timeline.checks.empty()) return error("no check selected");
-  if (stats_) print_stats(timeline.stats);
+  history::Timeline timeline = timeline_of(registry, sha, *selection);
+  if (timeline.checks.empty()) return usage_error("no check selected");
   std::vector<std::size_t> blamed;
   bool named = !selection->ids.empty();
   for (std::size_t c = 0; c < timeline.checks.size(); ++c)

@@ -7,6 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "v15check/check.h"
+#include "v15check/history.h"
+
 namespace v15::cli {
 
 class HistoryCommands {
@@ -24,6 +27,8 @@ class HistoryCommands {
  private:
   int run_history() const;
   int run_blame() const;
+  history::Timeline timeline_of(const Registry& registry, const std::string& range,
+                                const Selection& selection) const;
 
   CLI::App* history_ = nullptr;
   CLI::App* blame_ = nullptr;

@@ -13,33 +13,7 @@ namespace v15::history {
 
 namespace {
 
-std::string html(std::string_view text) {
-  std::string s = sanitize(text);
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+std::string html(std::string_view text) { return markup_escape(text); }
 
 std::string_view css_class(State s) {
   switch (s) {
