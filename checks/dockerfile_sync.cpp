@@ -7,6 +7,7 @@
 #include <cctype>
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include "v15check/check.h"
 
@@ -565,22 +566,20 @@ Outcome docker_env_names(const CheckContext& ctx) {
           ? std::string{}
           : fmt::format(" (the env also spreads {}, which this tool cannot see into)", spreads);
   // set by the DO, never read
-  std::vector<std::string> seen;
+  std::set<std::string> seen;
   for (const EnvEntry& e : spe.entries) {
-    if (!prefixed(cfg, e.key) || std::find(seen.begin(), seen.end(), e.key) != seen.end()) continue;
-    seen.push_back(e.key);
+    if (!prefixed(cfg, e.key) || !seen.insert(e.key).second) continue;
     if (env.has(e.key)) continue;
     problems.push_back(fmt::format("{}: set by startProcess env ({}), never read by the agent ({})",
                                    cap(e.key), where(e.location), agent->path()));
     if (!first_problem.known()) first_problem = e.location;
   }
   // required by the agent, never set
-  std::vector<std::string> reported;
+  std::set<std::string> reported;
   for (const EnvRead& r : env.reads) {
     if (!prefixed(cfg, r.name) || spe.entry(r.name)) continue;
-    if (std::find(reported.begin(), reported.end(), r.name) != reported.end()) continue;
+    if (!reported.insert(r.name).second) continue;
     const EnvRead* req = env.first_required(r.name);
-    reported.push_back(r.name);
     if (!req) {
       notes.push_back(fmt::format("{} read {} ({}), not set by startProcess env", cap(r.name),
                                   r.has_default ? "with a default" : "only behind a presence test",

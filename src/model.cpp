@@ -215,18 +215,18 @@ std::vector<Node> FileModel::nodes_in(std::string_view kind, const Node& within)
 
 std::vector<Node> FileModel::nodes_in(std::string_view kind, const Region& within) const {
   std::vector<Node> out;
-  for (const Node& part : outermost_parts(within)) {
+  for (const Node& part : within.outermost()) {
     auto found = nodes_in(kind, part);
     out.insert(out.end(), found.begin(), found.end());
   }
   return out;
 }
 
-std::vector<Node> FileModel::outermost_parts(const Region& within) {
+const std::vector<Node>& Region::outermost() const {
+  if (outermost_of_ == parts.size() + 1) return outermost_;
   // Parts may nest (a helper defined inside the method): a part inside an earlier one is
   // skipped. Parts are subtrees, so they nest or are apart: ordered by start row, a part is
   // nested when it ends within the extent of the parts that start before it.
-  const auto& parts = within.parts;
   std::vector<std::size_t> order(parts.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
@@ -250,10 +250,11 @@ std::vector<Node> FileModel::outermost_parts(const Region& within) {
       }
     open.emplace_back(end, i);
   }
-  std::vector<Node> out;
+  outermost_.clear();
   for (std::size_t i = 0; i < parts.size(); ++i)
-    if (!nested[i]) out.push_back(parts[i]);
-  return out;
+    if (!nested[i]) outermost_.push_back(parts[i]);
+  outermost_of_ = parts.size() + 1;
+  return outermost_;
 }
 
 std::vector<Node> FileModel::find(std::string_view kind, const Region& within,

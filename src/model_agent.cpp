@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <unordered_map>
 
 #include "v15check/model.h"
 
@@ -281,14 +282,19 @@ AgentEnv build_agent_env(const FileModel& m) {
   }
 
   // a read inside a branch guarded by a test of the same name is a use after a presence check
-  for (EnvRead& r : reads) {
+  std::unordered_map<std::string_view, std::vector<std::size_t>> reads_by_name;
+  for (std::size_t i = 0; i < reads.size(); ++i) reads_by_name[reads[i].name].push_back(i);
+  for (std::size_t i = 0; i < reads.size(); ++i) {
+    EnvRead& r = reads[i];
     if (r.guarded) continue;
+    const auto& same_name = reads_by_name[r.name];
+    if (same_name.size() < 2) continue;
     ControlContext ctx = m.context(r.node, m.root());
     for (const Node& cond : ctx.conditions) {
       Node test = test_of(cond);
       if (test.null() || test.contains(r.node)) continue;
-      for (const EnvRead& other : reads)
-        if (&other != &r && other.name == r.name && test.contains(other.node)) r.guarded = true;
+      for (std::size_t j : same_name)
+        if (j != i && test.contains(reads[j].node)) r.guarded = true;
     }
   }
 
@@ -296,6 +302,7 @@ AgentEnv build_agent_env(const FileModel& m) {
     return a.node.start_byte() < b.node.start_byte();
   });
   env.reads = std::move(reads);
+  env.index_reads();
   return env;
 }
 
@@ -645,16 +652,33 @@ Matcher env_read(const AgentEnv& env, std::string name) {
   };
 }
 
+void AgentEnv::index_reads() {
+  by_name_.clear();
+  for (std::size_t i = 0; i < reads.size(); ++i) {
+    auto [it, added] = by_name_.try_emplace(reads[i].name, FirstReads{i, reads.size()});
+    if (it->second.required == reads.size() && reads[i].required()) it->second.required = i;
+  }
+}
+
 const EnvRead* AgentEnv::first(std::string_view name) const {
-  for (const EnvRead& r : reads)
-    if (r.name == name) return &r;
-  return nullptr;
+  if (by_name_.empty()) {
+    for (const EnvRead& r : reads)
+      if (r.name == name) return &r;
+    return nullptr;
+  }
+  auto it = by_name_.find(std::string(name));
+  return it == by_name_.end() ? nullptr : &reads[it->second.any];
 }
 
 const EnvRead* AgentEnv::first_required(std::string_view name) const {
-  for (const EnvRead& r : reads)
-    if (r.name == name && r.required()) return &r;
-  return nullptr;
+  if (by_name_.empty()) {
+    for (const EnvRead& r : reads)
+      if (r.name == name && r.required()) return &r;
+    return nullptr;
+  }
+  auto it = by_name_.find(std::string(name));
+  return it == by_name_.end() || it->second.required == reads.size() ? nullptr
+                                                                     : &reads[it->second.required];
 }
 
 bool CallbackRequest::is_stream(const FileModel& m, const Node& expr) const {

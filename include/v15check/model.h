@@ -86,6 +86,13 @@ struct Region {
   bool empty() const { return parts.empty(); }
   bool contains(const Node& n) const;
   Node primary() const { return parts.empty() ? Node{} : parts.front(); }
+  // The parts that are not inside an earlier part, in order: worked out once per set of parts
+  // (parts are only ever added), not once per search.
+  const std::vector<Node>& outermost() const;
+
+ private:
+  mutable std::vector<Node> outermost_;
+  mutable std::size_t outermost_of_ = 0;  // 1 + parts.size() when outermost_ was worked out
 };
 
 // What happens to the value of a call: awaited, returned, chained with .then/.catch/.finally…
@@ -263,7 +270,6 @@ class FileModel {
   void index_function(const Node& n);
   std::optional<Constant> fold_depth(const Node& expr, int depth) const;
   std::optional<Constant> fold_node(const Node& e, int depth) const;
-  static std::vector<Node> outermost_parts(const Region& within);
   void add_helpers(Region& r, const std::function<bool(const Function&)>& wanted) const;
   std::optional<std::string> pattern_depth(const Node& expr, int depth) const;
   Origin trace_depth(const Node& expr, int depth) const;
@@ -561,6 +567,15 @@ struct AgentEnv {
   bool has(std::string_view name) const { return first(name) != nullptr; }
   const EnvRead* first(std::string_view name) const;
   const EnvRead* first_required(std::string_view name) const;  // first read that is required()
+  // Indexes `reads` by name; the lookups above scan them until it is called.
+  void index_reads();
+
+ private:
+  struct FirstReads {
+    std::size_t any;
+    std::size_t required;  // reads.size() when none is
+  };
+  std::unordered_map<std::string, FirstReads> by_name_;
 };
 
 // The agent's streaming POST back to the Worker (`fetch(url, init)` or `http(s).request(…)`),
