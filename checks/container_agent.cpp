@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
+#include <utility>
 
 #include "v15check/check.h"
 
@@ -543,33 +545,56 @@ bool in_completion_callback(const FileModel& m, const Node& n) {
 
 // Whether a function writes to the callback stream: directly, or through a function it calls
 // (two levels), as `emit(event)` does.
-bool writes_stream(const FileModel& m, const CallbackRequest& r, const Function& f, int depth = 0) {
-  if (f.body.null()) return false;
-  for (const Node& c : m.nodes_in("call_expression", f.body)) {
-    std::string_view name = FileModel::callee_name(c);
-    if ((name == "write" || name == "enqueue") && r.is_stream(m, FileModel::callee_object(c)))
-      return true;
-    if (depth >= 2) continue;
-    const Function* g = m.function_at(FileModel::strip(c.field("function")));
-    if (!g) g = m.callee_function(c);
-    if (g && g != &f && writes_stream(m, r, *g, depth + 1)) return true;
-  }
-  return false;
-}
+// Which functions write to the callback stream, themselves or through the functions they call
+// (two levels down). Each (function, level) is worked out once: helpers that call helpers K
+// times each would otherwise be walked K^3 times.
+class StreamWriters {
+ public:
+  StreamWriters(const FileModel& m, const CallbackRequest& r) : m_(m), r_(r) {}
 
-// A call that sends events: a stream write, a call of a function that writes, or a call that
-// hands such a function on (`runAgent(prompt, emit)`).
-bool is_work_call(const FileModel& m, const CallbackRequest& r, const Node& c) {
-  std::string_view name = FileModel::callee_name(c);
-  if ((name == "write" || name == "enqueue") && r.is_stream(m, FileModel::callee_object(c)))
-    return true;
-  const Function* g = m.function_at(FileModel::strip(c.field("function")));
-  if (!g) g = m.callee_function(c);
-  if (g && writes_stream(m, r, *g)) return true;
-  for (const Node& a : FileModel::arguments(c))
-    if (const Function* h = m.function_at(a); h && writes_stream(m, r, *h)) return true;
-  return false;
-}
+  bool writes(const Function& f, int depth = 0) {
+    if (f.body.null()) return false;
+    auto key = std::make_pair(&f, depth);
+    if (auto it = memo_.find(key); it != memo_.end()) return it->second;
+    memo_[key] = false;  // a call back into f while it is being worked out adds nothing
+    bool found = false;
+    for (const Node& c : m_.nodes_in("call_expression", f.body)) {
+      std::string_view name = FileModel::callee_name(c);
+      if ((name == "write" || name == "enqueue") && r_.is_stream(m_, FileModel::callee_object(c))) {
+        found = true;
+        break;
+      }
+      if (depth >= 2) continue;
+      const Function* g = m_.function_at(FileModel::strip(c.field("function")));
+      if (!g) g = m_.callee_function(c);
+      if (g && g != &f && writes(*g, depth + 1)) {
+        found = true;
+        break;
+      }
+    }
+    memo_[key] = found;
+    return found;
+  }
+
+  // A call that sends events: a stream write, a call of a function that writes, or a call that
+  // hands such a function on (`runAgent(prompt, emit)`).
+  bool is_work_call(const Node& c) {
+    std::string_view name = FileModel::callee_name(c);
+    if ((name == "write" || name == "enqueue") && r_.is_stream(m_, FileModel::callee_object(c)))
+      return true;
+    const Function* g = m_.function_at(FileModel::strip(c.field("function")));
+    if (!g) g = m_.callee_function(c);
+    if (g && writes(*g)) return true;
+    for (const Node& a : FileModel::arguments(c))
+      if (const Function* h = m_.function_at(a); h && writes(*h)) return true;
+    return false;
+  }
+
+ private:
+  const FileModel& m_;
+  const CallbackRequest& r_;
+  std::map<std::pair<const Function*, int>, bool> memo_;
+};
 
 // The agent's work around a close in the same function: the last await, loop or event-sending
 // call before it, and the first event-sending call after it.
@@ -578,7 +603,7 @@ struct WorkAround {
   Node after;
 };
 
-WorkAround work_around(const FileModel& m, const CallbackRequest& r, const Node& close) {
+WorkAround work_around(const FileModel& m, StreamWriters& writers, const Node& close) {
   const Function* f = m.enclosing_function(close);
   Node body = f ? f->body : m.root();
   WorkAround w;
@@ -592,7 +617,7 @@ WorkAround work_around(const FileModel& m, const CallbackRequest& r, const Node&
        {"for_statement", "for_in_statement", "while_statement", "do_statement"})
     for (const Node& l : m.nodes_in(k, body)) before(l);
   for (const Node& c : m.nodes_in("call_expression", body)) {
-    if (c == close || !own(c) || !is_work_call(m, r, c)) continue;
+    if (c == close || !own(c) || !writers.is_work_call(c)) continue;
     if (c.start_byte() < close.start_byte())
       before(c);
     else if (w.after.null())
@@ -628,6 +653,7 @@ Outcome agent_close_stream(const CheckContext& ctx) {
   // A close with no work before it in its own function may sit in a helper
   // (`function finalizeCallback() { req.end(); }`): then the helper's call sites decide.
   std::vector<std::pair<Node, Node>> work_list;  // (site judged, the close it leads to)
+  StreamWriters writers(*m, *r);
   for (const Node& c : closes) work_list.emplace_back(c, c);
   for (std::size_t i = 0; i < work_list.size(); ++i) {
     auto [c, close] = work_list[i];
@@ -648,7 +674,7 @@ Outcome agent_close_stream(const CheckContext& ctx) {
     }
     if (in_completion_callback(*m, c))
       return Outcome::pass(m->location(c), fmt::format("{} in a completion callback", what), ev);
-    WorkAround work = work_around(*m, *r, c);
+    WorkAround work = work_around(*m, writers, c);
     if (work.before.null() && work.after.null() && work_list.size() < 64) {
       if (const Function* helper = m->enclosing_function(c)) {
         bool called = false;
