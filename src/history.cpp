@@ -203,12 +203,18 @@ struct Version {
   std::string oid;   // the blob (after following a symlink); empty when there is none
   ReadResult::Status status = ReadResult::Status::Missing;  // when oid is empty
   bool dangling = false;
+  // Missing after an earlier commit had it: deleted, which is a FAIL as `--rev` reports it, not
+  // "not yet present".
+  bool removed = false;
   std::string error;
   bool present() const { return !oid.empty(); }
-  bool absent() const { return oid.empty() && status == ReadResult::Status::Missing && !dangling; }
+  bool absent() const {
+    return oid.empty() && status == ReadResult::Status::Missing && !dangling && !removed;
+  }
   std::string key() const {
     return present() ? fmt::format("{}\x1f{}", path, oid)
-                     : fmt::format("{}\x1f-{}\x1f{}", path, static_cast<int>(status), error);
+                     : fmt::format("{}\x1f-{}\x1f{}{}", path, static_cast<int>(status), error,
+                                   removed ? "\x1fremoved" : "");
   }
 };
 
@@ -478,6 +484,7 @@ class Walk {
     Tree tree =
         parse_ls_tree(repo_.run({"ls-tree", "-r", "-z", "--full-tree", logged.front().commit.sha}));
     std::array<std::string, kAllRoles.size()> followed, configured;
+    std::array<bool, kAllRoles.size()> had{};  // the role's file was present at an earlier commit
     for (std::size_t i = 0; i < logged.size(); ++i) {
       const Commit& commit = logged[i].commit;
       if (i > 0) apply(tree, logged[i].changes);
@@ -500,6 +507,10 @@ class Walk {
         configured[r] = at;
         s.roles[r] = reader_->version(tree, commit.sha, followed[r],
                                       followed[r] == at ? shown : followed[r]);
+        if (s.roles[r].present())
+          had[r] = true;
+        else if (had[r] && s.roles[r].absent())
+          s.roles[r].removed = true;
       }
       for (const char* name : kWranglerNames) {
         Version w = reader_->version(tree, commit.sha, name, name);

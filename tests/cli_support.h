@@ -8,6 +8,15 @@
 #include <utility>
 #include <vector>
 
+// Whether this build runs under AddressSanitizer (gcc and clang spell it differently).
+#if defined(__SANITIZE_ADDRESS__)
+#define V15CHECK_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define V15CHECK_SANITIZED 1
+#endif
+#endif
+
 namespace v15::testing {
 
 struct ProcessOutput {

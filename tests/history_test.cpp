@@ -120,6 +120,34 @@ TEST_F(HistoryEngine, AFileNotYetPresentIsAbsentNotAFail) {
   }
 }
 
+TEST(HistoryDeletion, ARoleFileDeletedAfterItExistedIsAFailNotAbsent) {
+  if (!testing::git_available()) GTEST_SKIP() << "git is not installed";
+  testing::TempDir dir;
+  std::filesystem::path repo = dir / "repo";
+  std::filesystem::create_directories(repo);
+  ASSERT_EQ(testing::git(repo, {"init", "-q"}).exit_code, 0);
+  testing::write_tree(repo, testing::load_tree(testing::fixtures_dir() / "v15-pass"));
+  ASSERT_EQ(testing::git(repo, {"add", "-A"}).exit_code, 0);
+  ASSERT_EQ(testing::git(repo, {"commit", "-q", "-m", "The flow"}).exit_code, 0);
+  ASSERT_EQ(testing::git(repo, {"rm", "-q", PlantedHistory::kJwtPath}).exit_code, 0);
+  ASSERT_EQ(testing::git(repo, {"commit", "-q", "-m", "Drop the JWT helper"}).exit_code, 0);
+
+  Registry registry = default_registry();
+  history::Options options;
+  options.directory = repo.string();
+  history::Timeline t = history::build_timeline(registry, options);
+  ASSERT_EQ(t.commits.size(), 2u);
+  std::size_t jwt_checks = 0;
+  for (std::size_t c = 0; c < t.checks.size(); ++c) {
+    EXPECT_EQ(t.at(c, 0).state, State::Pass) << t.checks[c]->id;
+    EXPECT_NE(t.at(c, 1).state, State::Absent) << t.checks[c]->id << ": " << t.at(c, 1).found;
+    if (t.checks[c]->role != Role::Jwt) continue;
+    ++jwt_checks;
+    EXPECT_EQ(t.at(c, 1).state, State::Fail) << t.checks[c]->id;
+  }
+  EXPECT_GT(jwt_checks, 0u);
+}
+
 TEST_F(HistoryEngine, FollowsARenamedRoleFile) {
   ASSERT_EQ(timeline_->renames.size(), 1u);
   const history::Rename& r = timeline_->renames[0];

@@ -17,14 +17,6 @@
 #include "cli_support.h"
 #include "fixture_support.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define V15CHECK_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define V15CHECK_SANITIZED 1
-#endif
-#endif
-
 extern char** environ;
 
 namespace v15::testing {
