@@ -350,8 +350,19 @@ std::vector<Node> argument_values(const FileModel& m, const Region& region, cons
   for (std::size_t i = 0; i < params.size(); ++i)
     if (params[i].contains(b->name_node)) index = i;
   if (index == params.size()) return out;
-  for (const Node& call : m.nodes_in("call_expression", region)) {
-    if (m.callee_function(call) != f) continue;
+  // The call sites of f (indexed once per file), in the region's order: by part, then by
+  // position. Scanning every call of the region instead costs a whole region per question.
+  const std::vector<Node>& parts = region.outermost();
+  std::vector<std::pair<std::size_t, Node>> sites;
+  for (const Node& call : m.calls_of(*f))
+    for (std::size_t p = 0; p < parts.size(); ++p)
+      if (parts[p].contains(call)) {
+        sites.emplace_back(p, call);
+        break;
+      }
+  std::stable_sort(sites.begin(), sites.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [part, call] : sites) {
     auto args = FileModel::arguments(call);
     if (index < args.size() && !args[index].is("spread_element")) out.push_back(args[index]);
   }
