@@ -24,7 +24,7 @@ import generate  # noqa: E402
 # The smaller size of each shape: large enough that its added work is well above start-up.
 BASE = {
     "template-chain": 8000,
-    "agent-helpers": 150,
+    "agent-helpers": 1500,
     "nested-ifs": 4000,
     "flow-helpers": 400,
     "this-methods": 10000,
