@@ -82,4 +82,30 @@ inline std::size_t occurrences(const std::string& text, const std::string& what)
   return n;
 }
 
+// A git repository whose HEAD commit is the deliberate tree: its one FAIL is already committed.
+class DeliberateRepo : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!git_available()) GTEST_SKIP() << "git is not installed";
+    repo_ = dir_ / "repo";
+    std::filesystem::create_directories(repo_);
+    ASSERT_EQ(git(repo_, {"init", "-q"}).exit_code, 0);
+    write_tree(repo_, deliberate_tree());
+    commit_all("ten-minute bridge");
+  }
+  void commit_all(const std::string& message) {
+    ASSERT_EQ(git(repo_, {"add", "-A"}).exit_code, 0);
+    ProcessOutput c = git(repo_, {"commit", "-q", "--no-verify", "-m", message});
+    ASSERT_EQ(c.exit_code, 0) << c.err;
+  }
+  // Writes the deliberate tree with `edit` applied over the working tree.
+  void change(void (*edit)(std::map<std::string, std::string>&)) {
+    auto files = deliberate_tree();
+    edit(files);
+    write_tree(repo_, files);
+  }
+  TempDir dir_;
+  std::filesystem::path repo_;
+};
+
 }  // namespace v15::testing

@@ -15,34 +15,14 @@ namespace {
 namespace fs = std::filesystem;
 
 // A repository whose HEAD has the deliberate FAIL.
-class HookRepo : public ::testing::Test {
+class HookRepo : public DeliberateRepo {
  protected:
-  void SetUp() override {
-    if (!git_available()) GTEST_SKIP() << "git is not installed";
-    repo_ = dir_ / "repo";
-    fs::create_directories(repo_);
-    ASSERT_EQ(git(repo_, {"init", "-q"}).exit_code, 0);
-    write_tree(repo_, deliberate_tree());
-    commit_all("ten-minute bridge");
-  }
-  void commit_all(const std::string& message) {
-    ASSERT_EQ(git(repo_, {"add", "-A"}).exit_code, 0);
-    ProcessOutput c = git(repo_, {"commit", "-q", "--no-verify", "-m", message});
-    ASSERT_EQ(c.exit_code, 0) << c.err;
-  }
-  void change(void (*edit)(std::map<std::string, std::string>&)) {
-    auto files = deliberate_tree();
-    edit(files);
-    write_tree(repo_, files);
-  }
   RunOptions with_binary() const {
     RunOptions o;
     o.env["V15CHECK"] = binary_path();
     o.unset = {"V15CHECK_STRICT"};
     return o;
   }
-  TempDir dir_;
-  fs::path repo_;
 };
 
 TEST_F(HookRepo, GitPreCommitHookBlocksOnlyWhatTheCommitBreaks) {

@@ -233,25 +233,7 @@ TEST_F(CliBaseline, UnusableBaselineFileIsAnErrorWithItsLocation) {
 
 // -- --new-since ----------------------------------------------------------------------------------
 
-class CliNewSince : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (!git_available()) GTEST_SKIP() << "git is not installed";
-    repo_ = dir_ / "repo";
-    fs::create_directories(repo_);
-    ASSERT_EQ(git(repo_, {"init", "-q"}).exit_code, 0);
-    write_tree(repo_, deliberate_tree());
-    ASSERT_EQ(git(repo_, {"add", "-A"}).exit_code, 0);
-    ASSERT_EQ(git(repo_, {"commit", "-q", "-m", "ten minutes"}).exit_code, 0);
-  }
-  void change(void (*edit)(std::map<std::string, std::string>&)) {
-    auto files = deliberate_tree();
-    edit(files);
-    write_tree(repo_, files);
-  }
-  TempDir dir_;
-  fs::path repo_;
-};
+class CliNewSince : public DeliberateRepo {};
 
 TEST_F(CliNewSince, FailsAtTheRevisionAreBaselined) {
   ProcessOutput same = run_cli({repo_.string(), "--new-since", "HEAD", "--format", "json"});
