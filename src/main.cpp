@@ -151,16 +151,9 @@ int run(int argc, char** argv) {
 
   // Writes a finished document to --output (then `summary` goes to stderr) or to stdout.
   auto emit = [&](const std::string& text, const std::string& summary) {
-    if (output.empty()) {
-      std::cout << text;
-      std::cout.flush();
-      return std::cout ? 0 : error("cannot write the report to stdout");
-    }
-    std::ofstream out(output, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out) return error(fmt::format("cannot write '{}'", output));
-    if (!quiet) std::cerr << "v15check: " << summary << " -> " << v15::sanitize(output) << "\n";
+    if (int status = v15::cli::write_document(text, output); status != 0) return status;
+    if (!output.empty() && !quiet)
+      std::cerr << "v15check: " << summary << " -> " << v15::sanitize(output) << "\n";
     return 0;
   };
 

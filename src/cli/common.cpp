@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -13,6 +14,19 @@ namespace v15::cli {
 int usage_error(const std::string& message) {
   std::cerr << "v15check: error: " << sanitize(cap(message, kMessageMax)) << "\n";
   return kExitUsage;
+}
+
+int write_document(const std::string& text, const std::string& output) {
+  if (output.empty()) {
+    std::cout << text;
+    std::cout.flush();
+    return std::cout ? 0 : usage_error("cannot write the report to stdout");
+  }
+  std::ofstream out(output, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) return usage_error(fmt::format("cannot write '{}'", output));
+  return 0;
 }
 
 CLI::Option* add_list_option(CLI::App& app, const std::string& name,

@@ -16,6 +16,10 @@ inline constexpr int kExitUsage = 2;
 // Prints `v15check: error: MESSAGE` (sanitized, capped) to stderr; returns kExitUsage.
 int usage_error(const std::string& message);
 
+// Writes a finished document to `output`, or to stdout when it is empty; a write that fails is
+// a usage error (exit 2), else 0.
+int write_document(const std::string& text, const std::string& output);
+
 // A list option that takes one value per use (`--check a,b` or `--check a --check b`), so that
 // `--check ID ROOT` leaves ROOT a positional.
 CLI::Option* add_list_option(CLI::App& app, const std::string& name,

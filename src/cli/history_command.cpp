@@ -39,19 +39,6 @@ void add_common(CLI::App& sub, std::string& git_dir, std::string& config_path,
       ->check(CLI::Range(1u, 256u));
 }
 
-int emit(const std::string& text, const std::string& output) {
-  if (output.empty()) {
-    std::cout << text;
-    std::cout.flush();
-    return std::cout ? 0 : usage_error("cannot write the report to stdout");
-  }
-  std::ofstream out(output, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) return usage_error(fmt::format("cannot write '{}'", output));
-  return 0;
-}
-
 void print_stats(const history::Stats& s) {
   std::cerr << fmt::format(
       "v15check: stats: {} commits, {} file versions read, {} parsed, {} check runs, {} memo "
@@ -137,7 +124,7 @@ int HistoryCommands::run_history() const {
     history::write_history_html(doc, timeline, commit_url_);
   else
     history::write_history_text(doc, timeline);
-  return emit(doc.str(), output_);
+  return write_document(doc.str(), output_);
 }
 
 int HistoryCommands::run_blame() const {
@@ -172,7 +159,7 @@ int HistoryCommands::run_blame() const {
     history::write_blame_json(doc, timeline, entries);
   else
     history::write_blame_text(doc, timeline, entries);
-  return emit(doc.str(), output_);
+  return write_document(doc.str(), output_);
 }
 
 }  // namespace v15::cli
