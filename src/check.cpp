@@ -89,10 +89,15 @@ Outcome CheckContext::differs(Location where, std::string found, std::string_vie
   return o;
 }
 
+Expected<const FileModel*> CheckContext::file(Role role) const {
+  if (const FileModel* m = project_.file(role)) return m;
+  return fail_in(role, project_.unavailable(role));
+}
+
 const FileModel* CheckContext::file(Role role, Outcome& failure) const {
-  const FileModel* m = project_.file(role);
-  if (!m) failure = fail_in(role, project_.unavailable(role));
-  return m;
+  auto m = file(role);
+  if (!m) failure = m.failure();
+  return m ? *m : nullptr;
 }
 
 std::string CheckContext::parse_note(const FileModel& m) const {
@@ -101,35 +106,38 @@ std::string CheckContext::parse_note(const FileModel& m) const {
   return fmt::format(" (a parse error exists at line {})", err.line());
 }
 
-std::optional<MethodScope> CheckContext::do_method(std::string_view name, Outcome& failure,
-                                                   bool with_helpers) const {
-  const FileModel* m = file(Role::DurableObject, failure);
-  if (!m) return std::nullopt;
+Expected<MethodScope> CheckContext::do_method(std::string_view name, bool with_helpers) const {
+  auto file_model = file(Role::DurableObject);
+  if (!file_model) return file_model.failure();
+  const FileModel* m = *file_model;
   const std::string& class_name = config().class_name;
   const std::string cls = cap(class_name);
-  if (!m->class_named(class_name)) {
-    failure = Outcome::fail(m->location(m->root()),
-                            fmt::format("no class {} in {}{}", cls, m->path(), parse_note(*m)));
-    return std::nullopt;
-  }
+  if (!m->class_named(class_name))
+    return Outcome::fail(m->location(m->root()),
+                         fmt::format("no class {} in {}{}", cls, m->path(), parse_note(*m)));
   const Function* fn = m->method(class_name, name);
-  if (!fn) {
-    failure =
-        Outcome::fail(m->location(m->class_named(class_name)->node),
-                      fmt::format("class {} has no method {}(){}", cls, name, parse_note(*m)));
-    return std::nullopt;
-  }
+  if (!fn)
+    return Outcome::fail(m->location(m->class_named(class_name)->node),
+                         fmt::format("class {} has no method {}(){}", cls, name, parse_note(*m)));
   MethodScope s{m, fn, m->region(*fn, with_helpers)};
   for (const Node& part : s.region.parts) {
     Node err = m->error_within(part);
-    if (!err.null()) {
-      failure = Outcome::fail(
+    if (!err.null())
+      return Outcome::fail(
           m->location(err),
           fmt::format("a parse error at line {} inside {}() hides its code", err.line(), name));
-      return std::nullopt;
-    }
   }
   return s;
+}
+
+std::optional<MethodScope> CheckContext::do_method(std::string_view name, Outcome& failure,
+                                                   bool with_helpers) const {
+  auto s = do_method(name, with_helpers);
+  if (!s) {
+    failure = s.failure();
+    return std::nullopt;
+  }
+  return *s;
 }
 
 // -- registry and runner --------------------------------------------------------------------------

@@ -65,6 +65,28 @@ struct Outcome {
   bool passed() const { return status == Status::Pass; }
 };
 
+// What a lookup a check needs yields: the thing, or the FAIL outcome that says why it is not there
+// (a missing file, class or method, a parse error inside it). A check returns the failure as its
+// own outcome, so "the thing I need is missing" can never become a PASS:
+//
+//   auto m = ctx.file(Role::Jwt);
+//   if (!m) return m.failure();
+template <class T>
+class Expected {
+ public:
+  Expected(T value) : value_(std::move(value)) {}  // NOLINT: implicit, like std::expected
+  Expected(Outcome failure) : failure_(std::move(failure)) {}
+  explicit operator bool() const { return value_.has_value(); }
+  const T& operator*() const { return *value_; }
+  const T* operator->() const { return &*value_; }
+  const T& value() const { return *value_; }
+  const Outcome& failure() const { return failure_; }
+
+ private:
+  std::optional<T> value_;
+  Outcome failure_;
+};
+
 class CheckContext;
 
 struct Check {
@@ -97,9 +119,11 @@ class CheckContext {
   const Check& check() const { return check_; }
 
   // The parsed model of a role, or a FAIL outcome saying why it is unavailable.
+  Expected<const FileModel*> file(Role role) const;
   const FileModel* file(Role role, Outcome& failure) const;
   // A method of the configured DO class with its region; FAIL when the file, class or method is
   // missing or a parse error sits inside the method.
+  Expected<MethodScope> do_method(std::string_view name, bool with_helpers = true) const;
   std::optional<MethodScope> do_method(std::string_view name, Outcome& failure,
                                        bool with_helpers = true) const;
   // A Found suffix naming the file's first parse error, for "construct not found" failures.
