@@ -2,7 +2,10 @@
 // and router registrations (Hono, itty-router: `app.post('/path', handler)`).
 #include <algorithm>
 #include <cctype>
+#include <unordered_map>
 
+#include "v15check/analysis/conditions.h"
+#include "v15check/analysis/control_flow.h"
 #include "v15check/model.h"
 
 namespace v15 {
@@ -22,6 +25,21 @@ struct Test {
 std::string upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
+}
+
+// Whether a method expression is case-normalised (`request.method.toUpperCase()`), so that any
+// spelling of the literal it is compared with means that method.
+bool normalises_case(const FileModel& m, const Node& e, int depth = 0) {
+  if (depth > kMaxConditionDepth) return false;
+  Node s = FileModel::strip(e);
+  if (s.is("call_expression"))
+    return FileModel::callee_name(s) == "toUpperCase" || FileModel::callee_name(s) == "toLowerCase";
+  if (s.is("identifier")) {
+    Origin o = m.trace(s);
+    return o.path.empty() && !o.expr.null() && !(o.expr == s) &&
+           normalises_case(m, o.expr, depth + 1);
+  }
+  return false;
 }
 
 bool is_method_expr(const FileModel& m, const Node& e, int depth = 0) {
@@ -71,7 +89,11 @@ std::optional<Test> comparison(const FileModel& m, const Node& cond) {
     Node expr = flip ? r : l, lit = flip ? l : r;
     auto value = m.fold_string(lit);
     if (!value) continue;
-    if (is_method_expr(m, expr)) return Test{Test::What::Method, upper(*value), ne, c};
+    // The Fetch API gives the method in upper case: `=== 'post'` never matches a POST unless
+    // the method was case-normalised first. The literal is kept as written, so such a test
+    // routes no request of that method.
+    if (is_method_expr(m, expr))
+      return Test{Test::What::Method, normalises_case(m, expr) ? upper(*value) : *value, ne, c};
     if (is_path_expr(m, expr)) return Test{Test::What::Path, *value, ne, c};
   }
   return std::nullopt;
@@ -199,6 +221,53 @@ std::pair<std::string, Node> method_for(const FileModel& m, const Node& anchor,
   return {};
 }
 
+// Whether an earlier `if` branch always takes the request a later route is for: its condition is
+// true for that method and path, it never completes normally, and control reaches the later
+// route only by passing it.
+bool shadows(const FileModel& m, const Route& earlier, const Route& later) {
+  if (earlier.kind != Route::Kind::IfBranch || later.kind != Route::Kind::IfBranch) return false;
+  if (earlier.function != later.function || earlier.anchor == later.anchor) return false;
+  Node list = earlier.anchor.parent();
+  if (!list.contains(later.anchor) || earlier.anchor.contains(later.anchor)) return false;
+  if (!analysis::completes_abruptly(m, earlier.handler)) return false;
+  std::string method = later.method.empty() ? "GET" : later.method;
+  analysis::Facts facts = {
+      analysis::Fact::of([](const FileModel& fm, const Node& e) { return is_method_expr(fm, e); },
+                         analysis::Fact::Kind::Value, method),
+      analysis::Fact::of([](const FileModel& fm, const Node& e) { return is_path_expr(fm, e); },
+                         analysis::Fact::Kind::Value, later.path)};
+  return analysis::evaluate(m, earlier.anchor.field("condition"), facts) == analysis::Truth::True;
+}
+
+// Routes that no request can reach: after a statement that always leaves, behind a condition
+// that folds to false, or behind an earlier branch that always takes their requests.
+void drop_unreachable(const FileModel& m, std::vector<Route>& routes) {
+  // A router's branches share a statement list; the lists enclosing a route are looked up
+  // through its nearest ancestors (bounded, so deeply nested code stays linear).
+  constexpr int kMaxListLevels = 16;
+  std::unordered_map<uint32_t, std::vector<std::size_t>> by_list;  // list row → kept indices
+  std::vector<Route> kept;
+  for (const Route& r : routes) {
+    if (!analysis::reachable(m, r.anchor)) continue;
+    bool shadowed = false;
+    int level = 0;
+    for (Node p = r.anchor.parent(); !p.null() && level < kMaxListLevels && !shadowed;
+         p = p.parent(), ++level) {
+      auto it = by_list.find(p.index());
+      if (it == by_list.end()) continue;
+      for (std::size_t i : it->second)
+        if (shadows(m, kept[i], r)) {
+          shadowed = true;
+          break;
+        }
+    }
+    if (shadowed) continue;
+    by_list[r.anchor.parent().index()].push_back(kept.size());
+    kept.push_back(r);
+  }
+  routes = std::move(kept);
+}
+
 const char* const kRouterMethods[] = {"get",   "post", "put",  "delete",
                                       "patch", "all",  "head", "options"};
 
@@ -305,6 +374,7 @@ void FileModel::compute_routes() const {
   std::sort(routes.begin(), routes.end(), [](const Route& a, const Route& b) {
     return a.anchor.start_byte() < b.anchor.start_byte();
   });
+  drop_unreachable(*this, routes);
   routes_ = std::move(routes);
 }
 

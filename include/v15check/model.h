@@ -146,6 +146,9 @@ struct Route {
 };
 
 class FileModel;
+namespace analysis {
+struct Memo;  // what the analyses (src/analysis/) work out once per file
+}
 using Matcher = std::function<bool(const FileModel&, const Node&)>;
 
 class FileModel {
@@ -248,6 +251,8 @@ class FileModel {
   const Binding* import_of(std::string_view local_name) const;
   bool is_exported(std::string_view name) const;
   const std::vector<Route>& routes() const;
+  // The analyses' memo (src/analysis/), created on first use and kept with the model.
+  analysis::Memo& analysis_memo() const;
   // The route for a path with this method (upper-case), else null.
   const Route* route(std::string_view method, std::string_view path) const;
   // The HTTP status a response expression produces: `new Response(b, { status: 404 })`,
@@ -309,6 +314,7 @@ class FileModel {
   mutable std::optional<std::unordered_map<const Function*, std::vector<Node>>>
       calls_of_;  // by row of the traced expression
   mutable std::optional<std::vector<Route>> routes_;
+  mutable std::shared_ptr<analysis::Memo> analysis_memo_;
 };
 
 // -- matchers: a small vocabulary in the spirit of clang's AST matchers ---------------------------
