@@ -17,21 +17,10 @@ constexpr std::size_t kMaxFoldedLength = 64 * 1024;
 constexpr std::size_t kMaxFoldMemoBytes = 32 * 1024 * 1024;
 constexpr std::size_t kMaxPatternDepth = 256;
 
-bool is_function_kind(std::string_view k) {
-  return k == "function_declaration" || k == "function_expression" || k == "arrow_function" ||
-         k == "method_definition" || k == "generator_function_declaration" ||
-         k == "generator_function" || k == "function";
-}
-
 bool is_scope_kind(std::string_view k) {
   return k == "program" || k == "statement_block" || k == "for_statement" ||
          k == "for_in_statement" || k == "catch_clause" || k == "switch_body" ||
          k == "class_body" || is_function_kind(k);
-}
-
-bool is_loop_kind(std::string_view k) {
-  return k == "for_statement" || k == "for_in_statement" || k == "while_statement" ||
-         k == "do_statement";
 }
 
 std::string unquote_string_node(const Node& n) {
@@ -127,6 +116,17 @@ std::string number_to_js_string(double v) {
 }
 
 }  // namespace
+
+bool is_function_kind(std::string_view k) {
+  return k == "function_declaration" || k == "function_expression" || k == "arrow_function" ||
+         k == "method_definition" || k == "generator_function_declaration" ||
+         k == "generator_function" || k == "function";
+}
+
+bool is_loop_kind(std::string_view k) {
+  return k == "for_statement" || k == "for_in_statement" || k == "while_statement" ||
+         k == "do_statement";
+}
 
 std::string ascii_lower(std::string_view s) {
   std::string out(s);

@@ -14,13 +14,6 @@ namespace {
 
 constexpr int kMaxHops = 4;
 
-bool is_function_node(const Node& n) {
-  std::string_view k = n.kind();
-  return k == "function_declaration" || k == "function_expression" || k == "arrow_function" ||
-         k == "method_definition" || k == "generator_function_declaration" ||
-         k == "generator_function" || k == "function";
-}
-
 std::string upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
@@ -463,7 +456,7 @@ void find_response(const FileModel& m, CallbackRequest& r) {
     auto args = FileModel::arguments(r.call);
     if (!args.empty()) {
       Node last = FileModel::strip(args.back());
-      if (is_function_node(last) || m.function_at(last)) r.response_handler = last;
+      if (is_function_kind(last.kind()) || m.function_at(last)) r.response_handler = last;
     }
     if (r.response_handler.null()) {
       for (const Node& call : m.nodes("call_expression")) {
@@ -543,7 +536,7 @@ CallbackRequest analyse(const FileModel& m, const AgentEnv& env, const Node& cal
     }
     if (r.options.null() && next < args.size()) {
       Node a = FileModel::strip(args[next]);
-      if (!is_function_node(a) && !m.function_at(a)) r.options = object_literal(m, a);
+      if (!is_function_kind(a.kind()) && !m.function_at(a)) r.options = object_literal(m, a);
     }
   }
   Node method = m.property(r.options, "method");

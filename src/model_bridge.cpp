@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "v15check/analysis/values.h"
 #include "v15check/model.h"
 #include "v15check/text.h"
 
@@ -123,19 +124,6 @@ std::optional<Escape> escaping_promise_in(const FileModel& m, const Node& within
 }
 
 // The values a function returns: `return x` statements of its own, or a concise body.
-std::vector<Node> returned_values(const FileModel& m, const Function& f) {
-  std::vector<Node> out;
-  if (f.body.null()) return out;
-  if (!f.body.is("statement_block")) {
-    out.push_back(f.body);
-    return out;
-  }
-  for (const Node& ret : m.nodes_in("return_statement", f.body))
-    if (m.enclosing_function(ret) == &f && ret.named_child_count() > 0)
-      out.push_back(ret.named_child(0));
-  return out;
-}
-
 // Names the deferred object's properties from a helper's returned object literal.
 void keys_from_returned_object(const FileModel& m, const Function& f, const Escape& e,
                                ChatBridge& b) {
@@ -143,7 +131,7 @@ void keys_from_returned_object(const FileModel& m, const Function& f, const Esca
       e.resolve_target.is("identifier") ? m.resolve(e.resolve_target) : nullptr;
   const Binding* rej_target =
       e.reject_target.is("identifier") ? m.resolve(e.reject_target) : nullptr;
-  for (const Node& v : returned_values(m, f)) {
+  for (const Node& v : analysis::returned_values(m, f)) {
     Node obj = FileModel::strip(v);
     if (obj.is("identifier")) obj = FileModel::strip(m.trace(obj).expr);
     if (!obj.is("object")) continue;
@@ -224,7 +212,7 @@ bool classify_deferred(const FileModel& m, const Node& n, ChatBridge& b) {
       keys_from_returned_object(m, *f, *e, b);
       return true;
     }
-    for (const Node& v : returned_values(m, *f)) {
+    for (const Node& v : analysis::returned_values(m, *f)) {
       if (is_with_resolvers(v)) {
         b.deferred_kind = ChatBridge::DeferredKind::Helper;
         b.deferred = n;

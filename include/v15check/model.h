@@ -711,6 +711,10 @@ class Project {
   mutable std::optional<CallbackRequest> callback_request_;
 };
 
+// Whether a node kind is a function (declaration, expression, arrow, method, generator).
+bool is_function_kind(std::string_view k);
+// Whether a node kind is a loop statement (for, for…in/of, while, do).
+bool is_loop_kind(std::string_view k);
 // Human form of a duration in ms: "300000 ms (5 min)", "90000 ms (90 s)".
 std::string describe_ms(double ms);
 // ASCII lower case (header names, env names, prefixes): no locale.

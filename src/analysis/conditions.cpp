@@ -431,13 +431,6 @@ class Evaluator {
   const Facts& facts_;
 };
 
-bool is_function_node(const Node& n) {
-  std::string_view k = n.kind();
-  return k == "function_declaration" || k == "function_expression" || k == "arrow_function" ||
-         k == "method_definition" || k == "generator_function_declaration" ||
-         k == "generator_function";
-}
-
 // Facts as the callee sees them: a fact about an argument becomes a fact about the parameter.
 Facts facts_for_callee(const FileModel& m, const Facts& facts, const Node& call,
                        const Function& callee) {
@@ -784,7 +777,7 @@ Paths paths(const FileModel& m, const Node& body, const Facts& facts, int helper
   while (!start.null() && !start.parent().null()) {
     std::string_view pk = start.parent().kind();
     if (pk == "statement_block" || pk == "program" || pk == "switch_case" ||
-        pk == "switch_default" || is_function_node(start))
+        pk == "switch_default" || is_function_kind(start.kind()))
       break;
     start = start.parent();
   }

@@ -18,13 +18,6 @@ namespace {
 // Bounds the recursion of constant_truth through `const` bindings and nested operators.
 constexpr int kMaxTruthDepth = 64;
 
-bool is_function_node(const Node& n) {
-  std::string_view k = n.kind();
-  return k == "function_declaration" || k == "function_expression" || k == "arrow_function" ||
-         k == "method_definition" || k == "generator_function_declaration" ||
-         k == "generator_function" || k == "class_declaration" || k == "class";
-}
-
 Truth truth_depth(const FileModel& m, const Node& expr, int depth) {
   if (depth > kMaxTruthDepth) return Truth::Unknown;
   Node e = FileModel::strip(expr);
@@ -81,7 +74,7 @@ bool breaks_out(const Node& n, bool top = true) {
   if (n.null()) return false;
   if (n.is("break_statement")) return true;
   if (!top && (is_loop(n) || n.is("switch_statement"))) return false;
-  if (is_function_node(n)) return false;
+  if (is_function_kind(n.kind())) return false;
   for (const Node& c : n.named_children())
     if (breaks_out(c, false)) return true;
   return false;
@@ -154,11 +147,7 @@ Truth either(Truth a, Truth b) {
 
 Truth constant_truth(const FileModel& m, const Node& expr) { return truth_depth(m, expr, 0); }
 
-bool is_loop(const Node& n) {
-  std::string_view k = n.kind();
-  return k == "for_statement" || k == "for_in_statement" || k == "while_statement" ||
-         k == "do_statement";
-}
+bool is_loop(const Node& n) { return is_loop_kind(n.kind()); }
 
 std::vector<Node> statements_of(const Node& n) {
   std::vector<Node> out;
@@ -245,7 +234,7 @@ bool reachable(const FileModel& m, const Node& n) {
       result = false;
       break;
     }
-    if (is_function_node(p)) break;
+    if (is_function_kind(p.kind())) break;
   }
   for (uint32_t row : visited) memo.emplace(row, result);
   return result;
