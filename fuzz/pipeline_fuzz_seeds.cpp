@@ -1,7 +1,7 @@
 // Writes the seed corpus of pipeline_fuzz from the current fixtures: the passing code base, every
-// mutant and every variant of fixtures/mutants.json (with their edits applied by the catalogue
-// tests' own code), and the passing code base under each example config. One file per case, in
-// the format of fuzz/pipeline_input.h.
+// mutant of fixtures/mutants/*.json and every variant of fixtures/variants.json (with their edits
+// applied by the catalogue tests' own code), and the passing code base under each example config.
+// One file per case, in the format of fuzz/pipeline_input.h.
 //
 // usage: pipeline_fuzz_seeds OUT_DIR   (regular files already in OUT_DIR are removed first)
 #include <array>
@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
 
   const v15::testing::Catalogue catalogue = v15::testing::load_catalogue();
   if (!catalogue.error.empty()) {
-    std::cerr << "pipeline_fuzz_seeds: fixtures/mutants.json: " << catalogue.error << "\n";
+    std::cerr << "pipeline_fuzz_seeds: fixtures/" << catalogue.error << "\n";
     return 1;
   }
   for (const auto& [kind, cases] :

@@ -198,6 +198,7 @@ Node FileModel::error_within(const Node& n) const {
 
 std::span<const Node> FileModel::nodes(std::string_view kind) const {
   TSSymbol symbol = symbol_for_kind(tree_.language(), kind);
+  if (symbol == 0) require_kind(kind);  // a kind of another of the grammars is simply absent here
   if (symbol == 0 || symbol >= by_symbol_.size()) return {};
   return by_symbol_[symbol];
 }

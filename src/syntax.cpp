@@ -3,8 +3,11 @@
 #include <malloc.h>
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstring>
 #include <new>
+#include <stdexcept>
+#include <string>
 #include <unordered_map>
 
 extern "C" {
@@ -138,6 +141,62 @@ TSSymbol symbol_for_kind(Language language, std::string_view kind) {
   return symbol;
 }
 
+// -- name checks ---------------------------------------------------------------------------------
+
+namespace {
+constexpr std::array kLanguages = {Language::TypeScript, Language::Tsx, Language::JavaScript};
+
+bool any_grammar_has_kind(std::string_view kind) {
+  if (kind == "ERROR") return true;  // tree-sitter's error node, not in the symbol table by name
+  for (Language l : kLanguages)
+    for (bool named : {true, false})
+      if (ts_language_symbol_for_name(grammar(l), kind.data(), static_cast<uint32_t>(kind.size()),
+                                      named) != 0)
+        return true;
+  return false;
+}
+
+bool any_grammar_has_field(std::string_view name) {
+  for (Language l : kLanguages)
+    if (field_id(l, name) != 0) return true;
+  return false;
+}
+
+// The names already found valid, by address and size: the callers pass string literals, so a hit
+// is two compares. Direct-mapped; a collision only costs another lookup in the grammars.
+class ValidNames {
+ public:
+  template <typename Valid>
+  bool check(std::string_view name, Valid&& valid) {
+    Slot& s =
+        slots_[(reinterpret_cast<std::uintptr_t>(name.data()) >> 3 ^ name.size()) % slots_.size()];
+    if (s.data == name.data() && s.size == name.size()) return true;
+    if (!valid(name)) return false;
+    s = Slot{name.data(), name.size()};
+    return true;
+  }
+
+ private:
+  struct Slot {
+    const char* data = nullptr;
+    std::size_t size = 0;
+  };
+  std::array<Slot, 256> slots_{};
+};
+}  // namespace
+
+void require_kind(std::string_view kind) {
+  thread_local ValidNames known;
+  if (!known.check(kind, any_grammar_has_kind))
+    throw std::logic_error("unknown node kind '" + std::string(kind) + "'");
+}
+
+void require_field(std::string_view name) {
+  thread_local ValidNames known;
+  if (!known.check(name, any_grammar_has_field))
+    throw std::logic_error("unknown field '" + std::string(name) + "'");
+}
+
 // -- the flat table ------------------------------------------------------------------------------
 
 SyntaxTable::SyntaxTable(const TSTree* tree, std::string_view source, Language language)
@@ -213,9 +272,15 @@ bool Node::has_error() const {
 bool Node::is_error() const { return !null() && (table_->row(index_).flags & SyntaxTable::kError); }
 
 Node Node::field(std::string_view name) const {
-  if (null()) return {};
+  if (null()) {
+    require_field(name);
+    return {};
+  }
   TSFieldId id = field_id(table_->language(), name);
-  if (id == 0) return {};
+  if (id == 0) {
+    require_field(name);  // a field of another of the grammars is simply absent here
+    return {};
+  }
   const SyntaxTable::Row& r = table_->row(index_);
   for (uint32_t k = 0; k < r.child_count; ++k) {
     uint32_t c = table_->child(index_, k);
@@ -422,51 +487,6 @@ Node first_error(const Node& root) {
     return n.has_error();
   });
   return found;
-}
-
-Query::Query(Language language, std::string_view pattern) {
-  uint32_t offset = 0;
-  TSQueryError kind = TSQueryErrorNone;
-  TSQuery* q = ts_query_new(grammar(language), pattern.data(),
-                            static_cast<uint32_t>(pattern.size()), &offset, &kind);
-  if (q == nullptr) {
-    error_ = "query error " + std::to_string(static_cast<int>(kind)) + " at byte " +
-             std::to_string(offset);
-    return;
-  }
-  query_.reset(q);
-}
-
-std::string_view Query::capture_name(uint32_t index) const {
-  uint32_t length = 0;
-  const char* name = ts_query_capture_name_for_id(query_.get(), index, &length);
-  return name ? std::string_view(name, length) : std::string_view{};
-}
-
-QueryCursor::QueryCursor() : cursor_(ts_query_cursor_new()) {}
-
-std::vector<QueryCapture> QueryCursor::captures(const Query& query, const Node& node) {
-  std::vector<QueryCapture> out;
-  if (!query.valid() || node.null()) return out;
-  const SyntaxTable& table = *node.table();
-  Tree reparsed;  // when the table's owner has released tree-sitter's tree
-  const TSTree* tree = table.tree();
-  if (!tree) {
-    reparsed = Parser().parse(table.source(), table.language());
-    tree = reparsed.raw();
-    if (!tree) return out;
-  }
-  ts_query_cursor_set_byte_range(cursor_.get(), node.start_byte(), node.end_byte());
-  ts_query_cursor_exec(cursor_.get(), query.raw(), ts_tree_root_node(tree));
-  TSQueryMatch match;
-  uint32_t index = 0;
-  while (ts_query_cursor_next_capture(cursor_.get(), &match, &index)) {
-    const TSQueryCapture& c = match.captures[index];
-    uint32_t row = table.find(c.node);
-    if (row == SyntaxTable::kNone || !node.contains(Node(&table, row))) continue;
-    out.push_back({query.capture_name(c.index), Node(&table, row)});
-  }
-  return out;
 }
 
 }  // namespace v15

@@ -83,10 +83,12 @@ TEST(CliHostile, SuppressionReasonAndPathAreEscapedByteForByte) {
   std::string notice;
   for (const std::string& l : lines_of(gh.out))
     if (l.rfind("::notice ", 0) == 0 && l.find(fail->id) != std::string::npos) notice = l;
-  // `%` of the data is %25; the `:` of the file property %3A; the message data keeps `::`
+  // `%` of the data is %25; the `:` and `,` of a property %3A and %2C; the message data keeps `::`
+  std::string title;
+  for (char c : fail->title) title += c == ',' ? std::string("%2C") : std::string(1, c);
   EXPECT_EQ(notice,
             "::notice file=" + shown_path + ",line=" + std::to_string(fail->location.line + 1) +
-                ",title=v15check " + fail->id + "%3A " + fail->title + "::suppressed at " + at +
+                ",title=v15check " + fail->id + "%3A " + title + "::suppressed at " + at +
                 ": ok \\x1b[31mred \\u202e rtl \\u2066 iso \\u200b zw ::error::x %250A \\u009b end")
       << gh.out;
 

@@ -1,7 +1,10 @@
 #include "fixture_support.h"
 
+#include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <sstream>
+#include <stdexcept>
 
 #include "v15check/report.h"
 
@@ -26,12 +29,13 @@ std::map<std::string, std::string> load_tree(const fs::path& dir) {
 }
 
 namespace {
-std::vector<Case> load_cases(const nlohmann::json& arr) {
+std::vector<Case> load_cases(const nlohmann::json& arr, const std::string& file) {
   std::vector<Case> out;
   for (const auto& j : arr) {
     Case c;
     c.name = j.at("name").get<std::string>();
     c.description = j.value("description", "");
+    c.file = file;
     for (const auto& e : j.at("edits")) {
       Edit ed;
       ed.file = e.at("file").get<std::string>();
@@ -41,12 +45,16 @@ std::vector<Case> load_cases(const nlohmann::json& arr) {
       ed.remove = e.value("delete", false);
       c.edits.push_back(std::move(ed));
     }
+    // Each entry is { "id", "at", "found" }; a missing pin is left for the catalogue test to
+    // name rather than failing the whole load.
     if (j.contains("fail"))
-      for (const auto& id : j["fail"]) c.fail.insert(id.get<std::string>());
-    for (const char* key : {"found", "at"})
-      if (j.contains(key))
-        for (const auto& [id, text] : j[key].items())
-          (std::string(key) == "found" ? c.found : c.at)[id] = text.get<std::string>();
+      for (const auto& f : j["fail"]) {
+        std::string id = f.at("id").get<std::string>();
+        if (c.primary.empty()) c.primary = id;
+        if (!c.fail.insert(id).second) throw std::runtime_error(c.name + " lists " + id + " twice");
+        if (f.contains("at")) c.at[id] = f["at"].get<std::string>();
+        if (f.contains("found")) c.found[id] = f["found"].get<std::string>();
+      }
     out.push_back(std::move(c));
   }
   return out;
@@ -55,12 +63,23 @@ std::vector<Case> load_cases(const nlohmann::json& arr) {
 
 Catalogue load_catalogue() {
   Catalogue c;
+  std::string file;
   try {
-    auto doc = nlohmann::json::parse(read_file(fixtures_dir() / "mutants.json"));
-    c.mutants = load_cases(doc.at("mutants"));
-    if (doc.contains("variants")) c.variants = load_cases(doc.at("variants"));
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(fixtures_dir() / "mutants"))
+      if (e.is_regular_file() && e.path().extension() == ".json") files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    for (const auto& p : files) {
+      file = "mutants/" + p.filename().string();
+      auto more = load_cases(nlohmann::json::parse(read_file(p)).at("mutants"), file);
+      c.mutants.insert(c.mutants.end(), std::make_move_iterator(more.begin()),
+                       std::make_move_iterator(more.end()));
+    }
+    file = "variants.json";
+    c.variants =
+        load_cases(nlohmann::json::parse(read_file(fixtures_dir() / file)).at("variants"), file);
   } catch (const std::exception& e) {
-    c.error = e.what();
+    c.error = file + ": " + e.what();
   }
   return c;
 }

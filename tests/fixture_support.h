@@ -34,8 +34,10 @@ struct Case {
   std::string description;
   std::vector<Edit> edits;
   std::set<std::string> fail;  // empty for variants
-  // Optional pins on what a failing check reports: id → a piece of its Found text, and
-  // id → the `path:line` it points at.
+  std::string primary;         // the first failing ID listed, which names the mutant's file
+  std::string file;            // the catalogue file it came from, relative to fixtures/
+  // Pins on what a failing check reports: id → a piece of its Found text, and id → the
+  // `path:line` it points at. The catalogue test requires both for every failing ID.
   std::map<std::string, std::string> found, at;
 };
 
@@ -44,8 +46,9 @@ inline void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 struct Catalogue {
   std::vector<Case> mutants;
   std::vector<Case> variants;
-  std::string error;  // why mutants.json could not be loaded
+  std::string error;  // why a catalogue file could not be loaded
 };
+// Reads every fixtures/mutants/<id>.json (sorted by name) and fixtures/variants.json.
 Catalogue load_catalogue();
 
 // Applies edits; returns an error message if an edit does not apply (find must match once).

@@ -2,6 +2,7 @@
 // mutants (so the tests follow the catalogue as it grows), and small text edits.
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <string>
@@ -37,8 +38,9 @@ struct FailingTree {
   std::string title;
 };
 
-// The first mutant with a FAIL in a TypeScript file at a line > 1 that a
-// `// v15check-disable-next-line` directive inserted above the line suppresses.
+// The first mutant with a FAIL in a TypeScript file it edits, at a line > 1, that a
+// `// v15check-disable-next-line` directive inserted above the line suppresses. (The hook tests
+// stage only that file, so the FAIL must come from its own edit.)
 inline const std::optional<FailingTree>& suppressible_fail() {
   static const std::optional<FailingTree> found = [] {
     std::optional<FailingTree> out;
@@ -49,6 +51,9 @@ inline const std::optional<FailingTree>& suppressible_fail() {
       for (const Result& res : r.results) {
         const Location& l = res.outcome.location;
         if (res.outcome.status != Status::Fail || l.line <= 1 || !l.path.ends_with(".ts")) continue;
+        if (std::none_of(m.edits.begin(), m.edits.end(),
+                         [&](const Edit& e) { return e.file == l.path; }))
+          continue;
         auto edited = files;
         edited[l.path] = insert_line(files[l.path], l.line,
                                      "// v15check-disable-next-line " + res.check->id + " -- test");

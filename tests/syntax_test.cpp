@@ -1,9 +1,10 @@
-// The tree-sitter wrappers: language choice, node views, iterative traversal, queries.
+// The tree-sitter wrappers: language choice, node views, name checks, iterative traversal.
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 
 #include "v15check/syntax.h"
 
@@ -86,29 +87,48 @@ TEST(Syntax, FirstErrorFindsMissingAndErrorNodes) {
   EXPECT_EQ(err.line(), 2);
 }
 
-TEST(Syntax, QueryCompilesOnceAndCaptures) {
-  Query bad(Language::JavaScript, "(call_expression function: (nope))");
-  EXPECT_FALSE(bad.valid());
-  EXPECT_FALSE(bad.error().empty());
-  Query q(Language::JavaScript, "(call_expression function: (identifier) @fn)");
-  ASSERT_TRUE(q.valid()) << q.error();
+TEST(Syntax, KnownKindAndFieldNamesMatch) {
   Parser p;
-  std::string src = "a(); b.c(); d();";
+  std::string src = "a(1);";
   Tree t = p.parse(src, Language::JavaScript);
-  QueryCursor cursor;
-  auto caps = cursor.captures(q, t.root());
-  ASSERT_EQ(caps.size(), 2u);
-  EXPECT_EQ(caps[0].node.text(), "a");
-  EXPECT_EQ(caps[1].node.text(), "d");
-  EXPECT_EQ(caps[0].name, "fn");
-  // without tree-sitter's tree, a query runs on a fresh parse and answers with the same rows
-  t.release_syntax_tree();
-  ASSERT_TRUE(t.valid());
-  EXPECT_EQ(t.raw(), nullptr);
-  auto again = cursor.captures(q, t.root());
-  ASSERT_EQ(again.size(), 2u);
-  EXPECT_EQ(again[0].node, caps[0].node);
-  EXPECT_EQ(again[1].node, caps[1].node);
+  Node call = t.root().named_child(0).named_child(0);
+  EXPECT_TRUE(call.is("call_expression"));
+  EXPECT_FALSE(call.is("new_expression"));
+  EXPECT_FALSE(call.is("type_annotation"));  // TypeScript's kind: valid, just absent from JS
+  EXPECT_FALSE(call.is("("));                // anonymous kinds are names too
+  EXPECT_EQ(call.field("function").text(), "a");
+  EXPECT_TRUE(call.field("return_type").null());  // TypeScript's field, absent here
+  EXPECT_FALSE(Node{}.is("call_expression"));
+}
+
+TEST(Syntax, UnknownKindThrows) {
+  Parser p;
+  std::string src = "a(1);";
+  Tree t = p.parse(src, Language::TypeScript);
+  Node call = t.root().named_child(0).named_child(0);
+  EXPECT_THROW(static_cast<void>(call.is("call_expresion")), std::logic_error);
+  EXPECT_THROW(static_cast<void>(Node{}.is("call_expresion")), std::logic_error);
+  try {
+    static_cast<void>(call.is("member_expresion"));
+    FAIL() << "no throw";
+  } catch (const std::logic_error& e) {
+    EXPECT_STREQ(e.what(), "unknown node kind 'member_expresion'");
+  }
+}
+
+TEST(Syntax, UnknownFieldThrows) {
+  Parser p;
+  std::string src = "function f() { return 1; }";
+  Tree t = p.parse(src, Language::TypeScript);
+  Node fn = t.root().named_child(0);
+  ASSERT_TRUE(fn.is("function_declaration"));
+  EXPECT_FALSE(fn.field("body").null());
+  try {
+    static_cast<void>(fn.field("bdy"));
+    FAIL() << "no throw";
+  } catch (const std::logic_error& e) {
+    EXPECT_STREQ(e.what(), "unknown field 'bdy'");
+  }
 }
 
 TEST(Syntax, BinaryGarbageParsesWithErrorsNotCrashes) {

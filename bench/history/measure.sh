@@ -16,7 +16,7 @@ seed=${SEED:-15}
 out=$build/bench/history-$commits
 [ "$seed" = 15 ] || out=$out-seed$seed
 if [ ! -f "$out/planted.json" ] || [ "$here/make_history.py" -nt "$out/planted.json" ] ||
-  [ "$here/../../fixtures/mutants.json" -nt "$out/planted.json" ]; then
+  [ -n "$(find "$here/../../fixtures/mutants" -name '*.json' -newer "$out/planted.json")" ]; then
   python3 "$here/make_history.py" --force --commits "$commits" --seed "$seed" "$out" >/dev/null
 fi
 repo=$out/repo

@@ -24,6 +24,14 @@ const TSLanguage* grammar(Language language);
 
 class SyntaxTable;
 
+// Throw std::logic_error("unknown node kind 'x'") / ("unknown field 'x'") unless one of the
+// grammars (TypeScript, TSX, JavaScript) has a node kind (named or anonymous) / a field of that
+// name. The code names kinds and fields as string literals; tree-sitter answers an unknown one
+// with "no such node", which a check would read as a quiet PASS. Each distinct string is looked
+// up once per thread (cached by its address and size, as literals keep theirs).
+void require_kind(std::string_view kind);
+void require_field(std::string_view name);
+
 // A view of one syntax node: an index into its tree's flat table. Cheap to copy (two words);
 // valid while the tree and the source it was parsed from are alive.
 class Node {
@@ -35,11 +43,18 @@ class Node {
   explicit operator bool() const { return !null(); }
   std::string_view kind() const;
   TSSymbol symbol() const;
-  bool is(std::string_view k) const { return !null() && kind() == k; }
+  // Throws std::logic_error when no grammar in use has a node kind named `k`: a misspelled kind
+  // would otherwise just never match.
+  bool is(std::string_view k) const {
+    if (!null() && kind() == k) return true;
+    require_kind(k);
+    return false;
+  }
   bool named() const;
   bool has_error() const;
   bool is_error() const;  // an ERROR or a MISSING node
 
+  // Throws std::logic_error when no grammar in use has a field of this name.
   Node field(std::string_view name) const;
   Node child(uint32_t i) const;
   uint32_t child_count() const;
@@ -105,7 +120,7 @@ class SyntaxTable {
   // tree-sitter's tree, while its owner keeps it (see Tree::release_syntax_tree), else null.
   const TSTree* tree() const { return tree_; }
   void detach_tree() { tree_ = nullptr; }
-  // The row of a tree-sitter node of this tree (for query captures), or kNone.
+  // The row of a tree-sitter node of this tree, or kNone.
   uint32_t find(const TSNode& node) const;
 
  private:
@@ -155,12 +170,6 @@ struct TreeDeleter {
 struct ParserDeleter {
   void operator()(TSParser* p) const { ts_parser_delete(p); }
 };
-struct QueryDeleter {
-  void operator()(TSQuery* q) const { ts_query_delete(q); }
-};
-struct QueryCursorDeleter {
-  void operator()(TSQueryCursor* c) const { ts_query_cursor_delete(c); }
-};
 
 // A parsed file and its flat table. The source buffer is borrowed and must outlive the tree.
 class Tree {
@@ -176,7 +185,7 @@ class Tree {
   // tree-sitter's tree: null after release_syntax_tree().
   const TSTree* raw() const { return tree_.get(); }
   // Frees tree-sitter's own tree once the flat table holds what the model reads, so the next
-  // parse reuses its memory; queries then run on a fresh parse of the same source.
+  // parse reuses its memory.
   void release_syntax_tree();
   std::string_view source() const { return source_; }
   Language language() const { return language_; }
@@ -217,37 +226,6 @@ TSSymbol symbol_for_kind(Language language, std::string_view kind);
 
 // The first ERROR or MISSING node in document order, if the tree has any.
 Node first_error(const Node& root);
-
-// A compiled tree-sitter query. Compiling against the TypeScript grammar is expensive
-// (tens of milliseconds for a handful of patterns): compile once, reuse.
-class Query {
- public:
-  // On a syntax error in `pattern`, valid() is false and error() says where.
-  Query(Language language, std::string_view pattern);
-  bool valid() const { return query_ != nullptr; }
-  const std::string& error() const { return error_; }
-  const TSQuery* raw() const { return query_.get(); }
-  std::string_view capture_name(uint32_t index) const;
-
- private:
-  std::unique_ptr<TSQuery, QueryDeleter> query_;
-  std::string error_;
-};
-
-struct QueryCapture {
-  std::string_view name;
-  Node node;
-};
-
-class QueryCursor {
- public:
-  QueryCursor();
-  // Every capture of every match of `query` under `node`, in document order.
-  std::vector<QueryCapture> captures(const Query& query, const Node& node);
-
- private:
-  std::unique_ptr<TSQueryCursor, QueryCursorDeleter> cursor_;
-};
 
 // Pre-order traversal over the flat table: no recursion, so nesting depth is bounded only by
 // memory. `visit(node, depth)` returns false to skip the node's children.
