@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "do.h"
+#include "v15check/analysis/first_parameter.h"
 #include "v15check/check.h"
 
 namespace v15 {
@@ -14,19 +15,12 @@ namespace {
 std::vector<Node> line_parses(const MethodScope& sc, std::vector<Node>* others) {
   const FileModel& m = *sc.model;
   std::vector<Node> out;
-  auto params = sc.function->parameters();
   for (const Node& call : m.nodes_in("call_expression", sc.region)) {
     if (FileModel::callee_name(call) != "parse" ||
         FileModel::last_name(FileModel::callee_object(call)) != "JSON")
       continue;
     auto args = FileModel::arguments(call);
-    bool of_line =
-        !args.empty() && !params.empty() &&
-        m.derives_from(args[0], [&](const FileModel& fm, const Node& n) {
-          if (!n.is("identifier")) return false;
-          const Binding* b = fm.resolve(n);
-          return b && b->kind == BindingKind::Param && params.front().contains(b->name_node);
-        });
+    bool of_line = !args.empty() && analysis::from_first_parameter(m, *sc.function, args[0]);
     (of_line ? out : *others).push_back(call);
   }
   return out;

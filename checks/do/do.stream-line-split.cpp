@@ -17,7 +17,7 @@ using facts::stream_handler;
 std::string describe_separator(const FileModel& m, const Node& sep) {
   auto s = m.fold_string(sep);
   if (!s) return snippet(sep);
-  return "'" + sanitize(*s) + "'";
+  return fmt::format("'{}'", sanitize(*s));
 }
 
 Outcome stream_line_split(const CheckContext& ctx) {

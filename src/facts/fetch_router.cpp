@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "v15check/analysis/first_parameter.h"
 #include "v15check/analysis/found_text.h"
 
 namespace v15::facts {
@@ -34,14 +35,8 @@ std::vector<const Route*> fetch_routes(const FileModel& m, const Region& region)
 
 // Whether `expr` carries fetch's incoming request (its first parameter).
 bool carries_request(const FileModel& m, const Function& fetch, const Node& expr) {
-  auto params = fetch.parameters();
-  if (params.empty()) return true;  // nothing to compare with
-  return m.derives_from(expr, [&](const FileModel& fm, const Node& n) {
-    Node s = FileModel::strip(n);
-    if (!s.is("identifier")) return false;
-    const Binding* b = fm.resolve(s);
-    return b && b->kind == BindingKind::Param && params.front().contains(b->name_node);
-  });
+  if (fetch.parameters().empty()) return true;  // nothing to compare with
+  return analysis::from_first_parameter(m, fetch, expr);
 }
 
 }  // namespace
