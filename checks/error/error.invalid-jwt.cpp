@@ -1,8 +1,6 @@
 // error.invalid-jwt: invalid JWT → 401 → container sees error
 #include <fmt/format.h>
 
-#include <optional>
-
 #include "v15check/analysis/guard_conditions.h"
 #include "v15check/analysis/rejection.h"
 #include "v15check/check.h"

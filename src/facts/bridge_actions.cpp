@@ -84,6 +84,7 @@ BridgeValues::BridgeValues(const Project& p, const FileModel& m) : cb_(p.chat_br
     if (!n.empty()) map_ = std::string(n);
   }
 }
+
 bool BridgeValues::is_writer(const Node& expr, int depth) const {
   if (expr.null()) return false;
   if (cb_.model == &m_ && cb_.is_writer(m_, expr)) return true;
