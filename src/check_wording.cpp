@@ -46,9 +46,13 @@ Check configured(const Check& check, const Config& config) {
   };
   // string keys: the default literal stands for the configured one wherever the wording shows it
   const std::pair<std::string_view, std::string Config::*> literals[] = {
-      {"doBinding", &Config::do_binding},     {"sandboxBinding", &Config::sandbox_binding},
-      {"oauthPrefix", &Config::oauth_prefix}, {"pendingQueryPath", &Config::pending_query_path},
-      {"callbackUrl", &Config::callback_url}, {"claudeConfigDir", &Config::claude_config_dir},
+      {"doBinding", &Config::do_binding},
+      {"sandboxBinding", &Config::sandbox_binding},
+      {"oauthPrefix", &Config::oauth_prefix},
+      {"pendingQueryPath", &Config::pending_query_path},
+      {"callbackUrl", &Config::callback_url},
+      {"claudeConfigDir", &Config::claude_config_dir},
+      {"agentImagePath", &Config::agent_image_path},
   };
   for (const auto& [key, member] : literals) {
     if (!reads(check, key) || config.*member == defaults.*member) continue;

@@ -37,6 +37,9 @@ const std::map<std::string, std::string>& config_key_docs() {
       {"oauthPrefix", "string: required OAuth token prefix (default sk-ant-oat01-)"},
       {"pendingQueryPath",
        "string: where the prompt is written (default /tmp/vf-pending-query.json)"},
+      {"agentImagePath",
+       "string: the agent script's path in the image when the DO's startProcess command is "
+       "unavailable (default /opt/claude-agent/claude-agent.js)"},
       {"callbackUrl",
        "string: expected VF_CALLBACK_URL (default https://vaporforge.dev/internal/stream)"},
       {"claudeConfigDir", "string: expected CLAUDE_CONFIG_DIR (default /root/.config/claude)"},
@@ -430,6 +433,8 @@ Config parse_config(const std::string& text, const std::string& origin,
       c.oauth_prefix = p.nonempty_string(value, where);
     } else if (key == "pendingQueryPath") {
       c.pending_query_path = p.nonempty_string(value, where);
+    } else if (key == "agentImagePath") {
+      c.agent_image_path = p.nonempty_string(value, where);
     } else if (key == "callbackUrl") {
       c.callback_url = p.nonempty_string(value, where);
     } else if (key == "claudeConfigDir") {
@@ -494,6 +499,7 @@ std::string config_value(const Config& config, std::string_view key) {
   if (key == "bridgeTimeoutMs") return fmt::format("{}", config.bridge_timeout_ms);
   if (key == "oauthPrefix") return config.oauth_prefix;
   if (key == "pendingQueryPath") return config.pending_query_path;
+  if (key == "agentImagePath") return config.agent_image_path;
   if (key == "callbackUrl") return config.callback_url;
   if (key == "claudeConfigDir") return config.claude_config_dir;
   if (key == "envPrefixes") return list(config.env_prefixes);

@@ -68,6 +68,8 @@ bool set_config_value(Config& config, const std::string& key, const Constant& va
     config.oauth_prefix = s;
   else if (key == "pendingQueryPath")
     config.pending_query_path = s;
+  else if (key == "agentImagePath")
+    config.agent_image_path = s;
   else if (key == "callbackUrl")
     config.callback_url = s;
   else if (key == "claudeConfigDir")

@@ -534,8 +534,47 @@ TEST(DockerAgentSync, ParseDiagnosticsAndMissingInputsFail) {
   std::string dynamic_do = replaced(kDo, "'node /opt/agent/claude-agent.js'", "command");
   Outcome no_script = run_check(*docker_project(heredoc_dockerfile(kAgent), kAgent, dynamic_do),
                                 "docker.agent-sync");
+  // without a readable command the configured agentImagePath stands for the script, and the
+  // image writes the agent elsewhere
   EXPECT_FALSE(no_script.passed());
-  EXPECT_THAT(no_script.found, HasSubstr("cannot determine the script startProcess runs"));
+  EXPECT_THAT(no_script.found, HasSubstr("agentImagePath /opt/claude-agent/claude-agent.js"));
+  EXPECT_THAT(no_script.found, HasSubstr("is not a constant"));
+}
+
+TEST(DockerAgentSync, WithoutTheDoTheConfiguredPathIsCompared) {
+  std::string dockerfile = "FROM node:20\nRUN cat > /opt/claude-agent/claude-agent.js <<'EOF'\n" +
+                           std::string(kAgent) + "EOF\n";
+  auto no_do = project_from({{Role::Agent, kAgent}, {Role::Dockerfile, dockerfile}});
+  Outcome same = run_check(*no_do, "docker.agent-sync");
+  EXPECT_TRUE(same.passed()) << same.found;
+  EXPECT_THAT(same.found, HasSubstr("agentImagePath"));
+
+  std::string drifted = "FROM node:20\nRUN cat > /opt/claude-agent/claude-agent.js <<'EOF'\n" +
+                        replaced(std::string(kAgent), "process.env", "process .env") + "EOF\n";
+  auto no_do_drift = project_from({{Role::Agent, kAgent}, {Role::Dockerfile, drifted}});
+  EXPECT_FALSE(run_check(*no_do_drift, "docker.agent-sync").passed());
+
+  Config elsewhere;
+  elsewhere.agent_image_path = "/opt/agent/claude-agent.js";
+  auto configured = project_from(
+      {{Role::Agent, kAgent}, {Role::Dockerfile, heredoc_dockerfile(kAgent)}}, elsewhere);
+  Outcome o = run_check(*configured, "docker.agent-sync");
+  EXPECT_TRUE(o.passed()) << o.found;
+  EXPECT_THAT(o.found, HasSubstr("/opt/agent/claude-agent.js"));
+}
+
+TEST(DockerAgentSync, TrailingBlankLinesAreANote) {
+  Outcome extra =
+      run_check(*docker_project(heredoc_dockerfile(std::string(kAgent) + "\n\n"), kAgent, kDo),
+                "docker.agent-sync");
+  EXPECT_TRUE(extra.passed()) << extra.found;
+  EXPECT_THAT(extra.found, HasSubstr("note: the heredoc ends with 2 blank lines"));
+
+  Outcome fewer =
+      run_check(*docker_project(heredoc_dockerfile(kAgent), std::string(kAgent) + "\n", kDo),
+                "docker.agent-sync");
+  EXPECT_TRUE(fewer.passed()) << fewer.found;
+  EXPECT_THAT(fewer.found, HasSubstr("note: the agent file ends with 1 blank line"));
 }
 
 TEST(DockerAgentSync, RelativeScriptFollowsCdAndCwd) {

@@ -211,7 +211,9 @@ TEST(CliLongValues, MebibyteCodeTextIsQuotedCut) {
   TempDir dir;
   write_tree(dir.path(), files);
   ProcessOutput json = run_cli({dir.path().string(), "--format", "json", "--trace"});
-  EXPECT_EQ(json.exit_code, 1) << json.err.substr(0, 2000);
+  // a command naming no script leaves docker.agent-sync on the configured agentImagePath, which
+  // the image writes: everything passes, and the Found texts still quote the cut values
+  EXPECT_EQ(json.exit_code, 0) << json.err.substr(0, 2000);
   EXPECT_LT(json.out.size(), 100u * 1024) << "the report grows with the code";
   EXPECT_LT(json.err.size(), 20u * 1024) << "the trace grows with the code";
   EXPECT_NE(json.err.find("startProcess " + std::string(200, 'n') + "… (1048576 bytes)"),

@@ -189,6 +189,7 @@ TEST(ConfigSchema, DefaultsMatchTheLoader) {
   EXPECT_EQ(props.at("bridgeTimeoutMs").at("default").get<double>(), c.bridge_timeout_ms);
   EXPECT_EQ(props.at("oauthPrefix").at("default"), c.oauth_prefix);
   EXPECT_EQ(props.at("pendingQueryPath").at("default"), c.pending_query_path);
+  EXPECT_EQ(props.at("agentImagePath").at("default"), c.agent_image_path);
   EXPECT_EQ(props.at("callbackUrl").at("default"), c.callback_url);
   EXPECT_EQ(props.at("claudeConfigDir").at("default"), c.claude_config_dir);
   EXPECT_EQ(props.at("envPrefixes").at("default"), nlohmann::json(c.env_prefixes));

@@ -2,6 +2,8 @@
 // DO's startProcess command starts.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "docker.h"
 #include "v15check/analysis/found_text.h"
 #include "v15check/analysis/line_diff.h"
@@ -34,6 +36,15 @@ Expected<const df::Dockerfile*> dockerfile_or_fail(const CheckContext& ctx) {
                                      diag.message, diag.line));
   }
   return d;
+}
+
+// How many lines at the end of `lines` are blank (empty or whitespace only).
+std::size_t trailing_blank_lines(const std::vector<std::string_view>& lines) {
+  std::size_t n = 0;
+  while (n < lines.size() &&
+         lines[lines.size() - 1 - n].find_first_not_of(" \t\r") == std::string_view::npos)
+    ++n;
+  return n;
 }
 
 // The first character a shell would expand in an unquoted heredoc body, as a body line index.
@@ -73,12 +84,23 @@ Outcome compare_heredoc(const CheckContext& ctx, const ImageWrite& w, const std:
   std::string source = normalise_newlines(agent.text);
   auto a = lines_of(h.body);
   auto b = lines_of(source);
+  // blank lines at the very end of either text are a note, not a difference
+  std::size_t a_blank = trailing_blank_lines(a), b_blank = trailing_blank_lines(b);
+  a.resize(a.size() - a_blank);
+  b.resize(b.size() - b_blank);
+  std::string note;
+  if (a_blank != b_blank)
+    note = fmt::format(" (note: the {} ends with {} blank line{}, the {} with {})",
+                       a_blank > b_blank ? "heredoc" : "agent file", std::max(a_blank, b_blank),
+                       std::max(a_blank, b_blank) == 1 ? "" : "s",
+                       a_blank > b_blank ? "agent file" : "heredoc", std::min(a_blank, b_blank));
   LineDiff d = diff_lines(a, b);
   if (d.equal)
-    return Outcome::pass(p.location(Role::Dockerfile, h.line),
-                         fmt::format("the heredoc at {}:{} writes {}{}, identical to {} ({} lines)",
-                                     dpath, h.line, cap(image_path), via, agent.path, b.size()),
-                         ev);
+    return Outcome::pass(
+        p.location(Role::Dockerfile, h.line),
+        fmt::format("the heredoc at {}:{} writes {}{}, identical to {} ({} lines){}", dpath, h.line,
+                    cap(image_path), via, agent.path, b.size(), note),
+        ev);
   std::string dline = d.first < a.size()
                           ? fmt::format("{}:{}", dpath, h.line_of(d.first))
                           : fmt::format("{}:{} (end of the heredoc)", dpath, h.end_line);
@@ -132,20 +154,28 @@ Outcome run(const CheckContext& ctx) {
   const SourceFile& agent = p.source(Role::Agent);
   if (!agent.ok()) return ctx.fail_in(Role::Agent, p.unavailable(Role::Agent));
   const StartProcessEnv& spe = p.start_process_env();
+  std::string script, runs;
+  std::vector<Evidence> ev;
   if (spe.script_path.empty()) {
+    // without the DO file or a readable startProcess command, the configured image path stands
+    // for the script it runs, and the comparison still runs
     std::string why =
         spe.call.null() ? spe.problem
         : spe.command_text
             ? fmt::format("its command `{}` names no .js script", cap(*spe.command_text))
             : fmt::format("its command `{}` is not a constant", snippet(spe.command, 60));
-    Location at = spe.location.known() ? spe.location : p.location(Role::DurableObject, 1);
-    return Outcome::fail(at, fmt::format("cannot determine the script startProcess runs: {}", why));
+    script = normal_path(ctx.config().agent_image_path);
+    runs = fmt::format(
+        "the configured agentImagePath {} stands for the script startProcess runs "
+        "({})",
+        cap(script), why);
+    if (spe.location.known()) ev.push_back({spe.location, "startProcess command"});
+  } else {
+    script = normal_path(spe.script_path);
+    runs = fmt::format("startProcess runs {} ({})", cap(script), analysis::file_line(spe.location));
+    ev.push_back({spe.location, "startProcess command"});
   }
-  std::string script = normal_path(spe.script_path);
   std::string agent_path = context_path(agent.path);
-  std::string runs =
-      fmt::format("startProcess runs {} ({})", cap(script), analysis::file_line(spe.location));
-  std::vector<Evidence> ev = {{spe.location, "startProcess command"}};
   Image image(*d);
   // a relative script (cwd unknown) matches an image path that ends with it
   std::string target = script;
@@ -182,15 +212,20 @@ Outcome run(const CheckContext& ctx) {
   }
   if (!w) {
     auto [elsewhere, line] = agent_elsewhere(ctx, image, agent_path);
-    return Outcome::fail(p.location(Role::Dockerfile, line),
-                         fmt::format("nothing in the image's final stage writes {}, the script "
-                                     "startProcess runs ({}); {}",
-                                     cap(target), analysis::file_line(spe.location), elsewhere),
-                         ev);
+    return Outcome::fail(
+        p.location(Role::Dockerfile, line),
+        spe.script_path.empty()
+            ? fmt::format("nothing in the image's final stage writes {}; {}; {}", cap(target), runs,
+                          elsewhere)
+            : fmt::format("nothing in the image's final stage writes {}, the "
+                          "script startProcess runs ({}); {}",
+                          cap(target), analysis::file_line(spe.location), elsewhere),
+        ev);
   }
   if (w->kind == ImageWrite::Kind::Heredoc) {
     Outcome o = compare_heredoc(ctx, *w, target, via, ev);
-    if (o.passed()) o.found += "; " + runs;
+    // the configured path is named either way: it is an assumption, not what the DO says
+    if (o.passed() || spe.script_path.empty()) o.found += "; " + runs;
     return o;
   }
   ev.push_back({p.location(Role::Dockerfile, w->line), "COPY of the agent"});
@@ -221,14 +256,16 @@ Check docker_agent_sync_check() {
           .passes_when =
               "the last instruction of the final stage that writes the startProcess "
               "script path is a quoted heredoc identical to the agent file (CRLF = LF, "
-              "<<- tabs stripped), or a COPY/ADD of the agent file from the build context "
-              "(also through COPY --from another stage)",
+              "<<- tabs stripped, blank lines at the very end a note), or a COPY/ADD of the "
+              "agent file from the build context (also through COPY --from another stage); "
+              "without the DO file or a readable startProcess command the path is "
+              "agentImagePath",
           .fails_when =
               "a heredoc line differs (Found gives the first differing line in both files, "
               "the count and the first hunk); the heredoc or COPY targets another path; "
               "nothing writes the script; an unquoted delimiter that expands $ or `; a "
-              "Dockerfile parse error; the startProcess script cannot be determined",
-          .config_keys = {"roles.dockerfile", "roles.agent", "roles.do"},
+              "Dockerfile parse error",
+          .config_keys = {"agentImagePath", "roles.dockerfile", "roles.agent", "roles.do"},
           .run = run};
 }
 

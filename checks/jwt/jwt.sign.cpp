@@ -2,7 +2,10 @@
 #include <fmt/format.h>
 
 #include "jwt.h"
+#include "v15check/analysis/found_text.h"
 #include "v15check/analysis/nullish_returns.h"
+#include "v15check/analysis/string_values.h"
+#include "v15check/analysis/values.h"
 #include "v15check/facts/jwt_functions.h"
 
 namespace v15 {
@@ -27,6 +30,21 @@ Outcome run(const CheckContext& ctx) {
     returns_value = returns_value || !analysis::is_nullish(v);
   if (!returns_value)
     return Outcome::fail(m->location(f->node), "signExecutionToken returns no token");
+  // the token is a string: a template, a concatenation, a join, a helper returning one; a value
+  // the source cannot classify (an imported signer) counts when the declared type says string
+  analysis::StringKind kind = analysis::returns_string(*m, *f);
+  std::string declared(f->node.field("return_type").text());
+  bool declared_string = declared.find("string") != std::string::npos;
+  if (kind == analysis::StringKind::NotString ||
+      (kind == analysis::StringKind::Unknown && !declared_string)) {
+    auto values = analysis::returned_values(*m, *f);
+    Node v = values.empty() ? f->node : values.front();
+    return Outcome::fail(
+        m->location(v),
+        fmt::format("signExecutionToken returns {} (line {}), {} a string",
+                    analysis::code_excerpt(v, 50), v.line(),
+                    kind == analysis::StringKind::NotString ? "not" : "not known to be"));
+  }
   return Outcome::pass(
       m->location(f->node),
       fmt::format("exported signExecutionToken({}, {}, {}) signs at line {}", f->parameter_name(0),

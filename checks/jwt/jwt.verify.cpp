@@ -4,7 +4,9 @@
 
 #include "jwt.h"
 #include "v15check/analysis/date_now.h"
+#include "v15check/analysis/found_text.h"
 #include "v15check/analysis/nullish_returns.h"
+#include "v15check/analysis/promises.h"
 #include "v15check/facts/jwt_functions.h"
 
 namespace v15 {
@@ -103,6 +105,19 @@ Outcome run(const CheckContext& ctx) {
       missing.push_back("no signature verification");
     else
       verify = sign;
+  }
+  // a verifier's result is a Promise: tested without await it is always truthy, so every
+  // signature passes
+  if (!verify.null()) {
+    analysis::PromiseState ps = analysis::promise_state(*m, verify);
+    if (!ps.condition.null() && ps.handling != analysis::Handling::Awaited)
+      return Outcome::fail(
+          m->location(verify),
+          fmt::format("verifyExecutionToken: {} (line {}) is not awaited, so the condition {} "
+                      "(line {}) tests a Promise, which is always truthy: a bad signature is "
+                      "accepted",
+                      analysis::code_excerpt(verify, 40), verify.line(),
+                      analysis::code_excerpt(ps.condition, 40), ps.condition.line()));
   }
   // the verification result must decide: a test on it that returns null / throws, or a
   // throwing verifier (jose) inside a try whose catch returns null

@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 
 #include "route.h"
+#include "v15check/analysis/conditions.h"
 #include "v15check/analysis/fetch_request.h"
 #include "v15check/facts/worker_routes.h"
 
@@ -39,24 +39,57 @@ bool is_incoming_request(const FileModel& m, const Route& r, const Node& expr, i
   return !outer.null() && outer != base && is_incoming_request(m, r, outer, depth + 1);
 }
 
-bool mentions_bearer(const FileModel& m, const Node& n, int depth = 0) {
-  if (depth > kMaxConditionDepth) return false;  // `x.length.length…`
+// The token the question assumes the container sends: `Authorization: Bearer <token>`.
+constexpr std::string_view kToken = "eyJhbGciOiJIUzI1NiJ9.e30.c2ln";
 
-  auto has = [](std::string_view s) {
-    std::string lower(s);
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return lower.find("bearer") != std::string::npos;
-  };
-  Node s = FileModel::strip(n);
-  if (s.is("regex")) return has(s.field("pattern").text());
-  if (auto v = m.fold_string(s)) return has(*v);
-  if (s.is("identifier")) {
-    Node t = FileModel::strip(m.trace(s).expr);
-    if (t.is("regex")) return has(t.field("pattern").text());
+// The expression of the handler that yields the token when the header is `Bearer <token>`: the
+// prefix stripped (`replace`, `slice(7)`, a regex) or parsed (`split(' ')[1]`, a destructured
+// element, a match group). Every candidate is evaluated, so what counts is what it yields, not
+// what it mentions: `replace('bearer ', '')` strips nothing from `Bearer …`.
+Node token_expression(const FileModel& m, const Region& region, const analysis::Facts& facts) {
+  static constexpr std::string_view kKinds[] = {"call_expression", "subscript_expression",
+                                                "ternary_expression", "binary_expression"};
+  Node best;
+  for (std::string_view kind : kKinds)
+    for (const Node& n : m.nodes_in(kind, region))
+      if (analysis::value_under(m, n, facts) == std::string(kToken) &&
+          (best.null() || n.start_byte() < best.start_byte()))
+        best = n;
+  if (!best.null()) return best;
+  for (std::string_view pattern : {"array_pattern", "object_pattern"})
+    for (const Node& p : m.nodes_in(pattern, region))
+      for (const Node& id : m.nodes_in("identifier", p))
+        if (analysis::value_under(m, id, facts) == std::string(kToken)) return id;
+  return {};
+}
+
+// For a FAIL: the call that tries to strip the prefix from the header, and what it yields.
+std::pair<Node, std::string> strip_attempt(const FileModel& m, const Region& region,
+                                           const Node& header_read, const analysis::Facts& facts) {
+  static constexpr std::string_view kParsers[] = {"replace", "replaceAll", "slice", "substring",
+                                                  "substr",  "split",      "match", "exec"};
+  for (const Node& call : m.nodes_in("call_expression", region)) {
+    std::string_view name = FileModel::callee_name(call);
+    if (std::find(std::begin(kParsers), std::end(kParsers), name) == std::end(kParsers)) continue;
+    bool on_header = false;
+    for (const Node& part : FileModel::arguments(call))
+      on_header = on_header || m.derives_from(part, [&](const FileModel&, const Node& n) {
+        return n == header_read;
+      });
+    on_header = on_header ||
+                m.derives_from(FileModel::callee_object(call),
+                               [&](const FileModel&, const Node& n) { return n == header_read; });
+    if (!on_header) continue;
+    Node whole = call;
+    if (whole.parent().is("subscript_expression") && whole.parent().field("object") == whole)
+      whole = whole.parent();
+    auto v = analysis::value_under(m, whole, facts);
+    return {whole,
+            fmt::format("; `{}` (line {}) yields {} for the header 'Bearer {}'", snippet(whole, 60),
+                        whole.line(), v ? fmt::format("'{}'", *v) : std::string("no known value"),
+                        kToken)};
   }
-  if (s.is("member_expression") && FileModel::last_name(s) == "length")
-    return mentions_bearer(m, s.field("object"), depth + 1);
-  return false;
+  return {};
 }
 
 Outcome run(const CheckContext& ctx) {
@@ -84,46 +117,19 @@ Outcome run(const CheckContext& ctx) {
   if (header_read.null())
     return Outcome::fail(m->location(r->anchor),
                          "the POST /internal/stream handler never reads the Authorization header");
-  // 2. a Bearer prefix is stripped or parsed
-  Node bearer;
-  for (const Node& call : m->nodes_in("call_expression", region)) {
-    std::string_view name = FileModel::callee_name(call);
-    static constexpr std::string_view kParsers[] = {
-        "replace", "replaceAll", "startsWith", "slice", "substring",
-        "substr",  "split",      "match",      "exec",  "test"};
-    if (std::find(std::begin(kParsers), std::end(kParsers), name) == std::end(kParsers)) continue;
-    bool found = false;
-    for (const Node& a : FileModel::arguments(call)) found = found || mentions_bearer(*m, a);
-    found = found || mentions_bearer(*m, FileModel::callee_object(call));
-    // `.slice(7)` / `.substring(7)` on the header value: 7 = "Bearer ".length
-    if (!found && (name == "slice" || name == "substring" || name == "substr")) {
-      auto args = FileModel::arguments(call);
-      if (!args.empty() && m->fold_number(args[0]) == 7.0 &&
-          m->derives_from(FileModel::callee_object(call),
-                          [&](const FileModel&, const Node& n) { return n == header_read; }))
-        found = true;
-    }
-    // `header.split(' ')[1]` / `const [, token] = header.split(' ')`: the scheme is split off
-    if (!found && name == "split") {
-      auto args = FileModel::arguments(call);
-      Node up = call.parent();
-      bool second = (up.is("subscript_expression") && up.field("object") == call &&
-                     m->fold_number(up.field("index")) == 1.0) ||
-                    (up.is("variable_declarator") && up.field("name").is("array_pattern"));
-      if (second && !args.empty() && m->fold_string(args[0]) == std::string(" ") &&
-          m->derives_from(FileModel::callee_object(call),
-                          [&](const FileModel&, const Node& n) { return n == header_read; }))
-        found = true;
-    }
-    if (found) {
-      bearer = call;
-      break;
-    }
+  // 2. a Bearer prefix is stripped or parsed: some expression yields the token itself when the
+  // header is `Bearer <token>`
+  analysis::Facts facts = {
+      analysis::Fact::of([&](const FileModel&, const Node& n) { return n == header_read; },
+                         analysis::Fact::Kind::Value, fmt::format("Bearer {}", kToken))};
+  Node bearer = token_expression(*m, region, facts);
+  if (bearer.null()) {
+    auto [attempt, yields] = strip_attempt(*m, region, header_read, facts);
+    return Outcome::fail(m->location(attempt.null() ? header_read : attempt),
+                         fmt::format("the Authorization header is read but no `Bearer ` prefix is "
+                                     "stripped or parsed{}",
+                                     yields));
   }
-  if (bearer.null())
-    return Outcome::fail(m->location(header_read),
-                         "the Authorization header is read but no `Bearer ` prefix is stripped or "
-                         "parsed");
   // 3. the original request reaches a DO stub's fetch
   auto stubs = m->stub_fetches(region, "");
   if (stubs.empty())

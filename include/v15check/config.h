@@ -25,6 +25,8 @@ struct Config {
   double bridge_timeout_ms = 300000;
   std::string oauth_prefix = "sk-ant-oat01-";
   std::string pending_query_path = "/tmp/vf-pending-query.json";
+  // Where the image keeps the agent script when the DO's startProcess command cannot tell.
+  std::string agent_image_path = "/opt/claude-agent/claude-agent.js";
   std::string callback_url = "https://vaporforge.dev/internal/stream";
   std::string claude_config_dir = "/root/.config/claude";
   std::vector<std::string> env_prefixes = {"VF_"};

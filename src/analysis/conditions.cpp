@@ -209,6 +209,12 @@ class Evaluator {
         v.kind = Value::Kind::Falsy;  // past the end: undefined
         return v;
       }
+      if (o.kind == Value::Kind::Falsy) {
+        bool optional = false;
+        for (uint32_t c = 0; c < e.child_count(); ++c)
+          optional = optional || e.child(c).is("optional_chain");
+        if (optional) return o;  // `match?.[1]` on no match: undefined
+      }
       return folded(e);
     }
     return {};
@@ -229,12 +235,45 @@ class Evaluator {
       return v;
     }
     const Binding* b = m_.resolve(e);
-    if (!b || b->init.null() || !b->path.empty()) return {};
+    if (!b || b->init.null()) return {};
     bool fixed =
         b->kind == BindingKind::Const ||
         ((b->kind == BindingKind::Let || b->kind == BindingKind::Var) && b->assignments.empty());
     if (!fixed) return {};
-    return value(b->init, depth + 1);
+    Value v = value(b->init, depth + 1);
+    // `const [, token] = header.split(' ')`: an array pattern picks an element by position,
+    // holes included
+    Node pattern = b->name_node.parent();
+    if (b->path.size() == 1 && pattern.is("array_pattern")) {
+      std::size_t i = 0;
+      for (uint32_t c = 0; c < pattern.child_count(); ++c) {
+        Node child = pattern.child(c);
+        if (child == b->name_node) break;
+        if (child.is(",")) ++i;
+      }
+      if (v.kind != Value::Kind::Array) return {};
+      if (i >= v.items.size()) {
+        Value undefined;
+        undefined.kind = Value::Kind::Falsy;
+        return undefined;
+      }
+      Value item = v.items[i];
+      return item;
+    }
+    for (const std::string& step : b->path) {
+      if (v.kind != Value::Kind::Array || step.empty() ||
+          step.find_first_not_of("0123456789") != std::string::npos)
+        return {};
+      std::size_t i = std::stoul(step);
+      if (i >= v.items.size()) {
+        Value undefined;
+        undefined.kind = Value::Kind::Falsy;
+        return undefined;
+      }
+      Value item = v.items[i];
+      v = std::move(item);
+    }
+    return v;
   }
 
   Value template_value(const Node& e, int depth) const {
@@ -337,6 +376,17 @@ class Evaluator {
     }
     if (!callee.is("member_expression")) return {};
     Node object = callee.field("object");
+    // `/re/.exec(s)`, `/re/.test(s)` with a regex literal (inline or behind a const)
+    if ((name == "exec" || name == "test") && args.size() == 1) {
+      Node re = regex_literal(object);
+      if (!re.null()) {
+        Value subject = value(args[0], depth + 1);
+        if (subject.kind != Value::Kind::String) return {};
+        Value r = regex_match(subject.s, re);
+        if (name == "test" && r.kind != Value::Kind::Unknown) return Value::of_truth(r.truth());
+        return r;
+      }
+    }
     if ((name == "includes" || name == "has") && args.size() == 1) {
       Value set = collection(object, depth + 1);
       if (set.kind == Value::Kind::Array) {
@@ -398,6 +448,11 @@ class Evaluator {
       }
       return v;
     }
+    if (name == "match" && args.size() == 1) {
+      Node re = regex_literal(args[0]);
+      if (!re.null() && std::string_view(re.field("flags").text()).find('g') == std::string::npos)
+        return regex_match(s, re);
+    }
     if ((name == "replace" || name == "replaceAll") && args.size() == 2 && str(1)) {
       if (str(0)) {
         std::string out = s;
@@ -409,6 +464,47 @@ class Evaluator {
       if (pattern.is("regex")) return regex_replace(s, pattern, *str(1));
     }
     return {};
+  }
+
+  // A regex literal written inline or held by a const binding, or null.
+  Node regex_literal(const Node& expr) const {
+    Node e = FileModel::strip(expr);
+    if (e.is("identifier")) {
+      const Binding* b = m_.resolve(e);
+      if (!b || b->kind != BindingKind::Const || b->init.null() || !b->path.empty()) return {};
+      e = FileModel::strip(b->init);
+    }
+    return e.is("regex") ? e : Node{};
+  }
+
+  // The result of a non-global `exec`/`match`: the match and its groups (an unmatched group is
+  // undefined), or null when nothing matches; an unsupported pattern is unknown.
+  static Value regex_match(const std::string& s, const Node& regex) {
+    std::string flags(regex.field("flags").text());
+    auto opts = std::regex::ECMAScript;
+    if (flags.find('i') != std::string::npos) opts |= std::regex::icase;
+    try {
+      std::regex re(std::string(regex.field("pattern").text()), opts);
+      std::smatch match;
+      Value v;
+      if (!std::regex_search(s, match, re)) {
+        v.kind = Value::Kind::Falsy;
+        return v;
+      }
+      v.kind = Value::Kind::Array;
+      for (const auto& group : match) {
+        if (group.matched) {
+          v.items.push_back(Value::string(group.str()));
+        } else {
+          Value undefined;
+          undefined.kind = Value::Kind::Falsy;
+          v.items.push_back(undefined);
+        }
+      }
+      return v;
+    } catch (const std::regex_error&) {
+      return {};
+    }
   }
 
   // A regex literal's replacement, with ECMAScript syntax; an unsupported pattern is unknown.
