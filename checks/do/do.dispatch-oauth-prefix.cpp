@@ -3,6 +3,7 @@
 
 #include <optional>
 
+#include "v15check/analysis/conditions.h"
 #include "v15check/analysis/found_values.h"
 #include "v15check/analysis/guard_conditions.h"
 #include "v15check/check.h"
@@ -64,6 +65,23 @@ Outcome oauth_prefix(const CheckContext& ctx) {
         mismatch = ConfigMismatch{"oauthPrefix", Constant{*p}, m.location(args[0])};
     }
   }
+  // Decided on the logic: a missing token and a token without the prefix must each be rejected
+  // on every path through the body; the tests found above only name where.
+  // Control is assumed to reach the token's read: earlier exits (a missing session) are not
+  // about the token.
+  Node from = t.read;
+  while (!from.null() && !from.parent().null() && from.parent() != fn.body) from = from.parent();
+  if (from.null() || from.parent() != fn.body) from = Node{};
+  auto rejects = [&](analysis::Fact::Kind kind, std::string value) {
+    analysis::Facts facts = {analysis::Fact::of(
+        [&](const FileModel&, const Node& n) { return token(n); }, kind, std::move(value))};
+    return analysis::paths(m, fn.body, facts, 3, from).always_rejects();
+  };
+  bool rejects_missing = rejects(analysis::Fact::Kind::Falsy, {});
+  bool rejects_unprefixed = rejects(analysis::Fact::Kind::Value,
+                                    prefix == "sk-ant-api03-" ? "sk-other" : "sk-ant-api03-x");
+  if (!rejects_missing) falsy = Node{};
+  if (!rejects_unprefixed) prefixed = Node{};
   if (!falsy.null() && !prefixed.null())
     return Outcome::pass(
         m.location(prefixed),
