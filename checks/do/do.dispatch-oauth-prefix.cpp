@@ -41,6 +41,7 @@ Outcome oauth_prefix(const CheckContext& ctx) {
                                      cap(prefix)));
   Predicate token = [&](const Node& n) { return is_token(m, fn, t, n); };
   Node falsy, prefixed;
+  bool falsy_by_chain = false;  // `!token?.startsWith(…)`: the conditions cannot evaluate `?.`
   std::vector<std::string> wrong_prefix;
   std::optional<ConfigMismatch> mismatch;
   for (const GuardTest& g : throwing_tests(m, s->region)) {
@@ -56,7 +57,10 @@ Outcome oauth_prefix(const CheckContext& ctx) {
       // `!token?.startsWith(prefix)` also throws when the token is missing
       Node callee = FileModel::strip(c.field("function"));
       for (uint32_t i = 0; i < callee.child_count(); ++i)
-        if (callee.child(i).is("optional_chain") && falsy.null()) falsy = g.statement;
+        if (callee.child(i).is("optional_chain") && falsy.null()) {
+          falsy = g.statement;
+          falsy_by_chain = true;
+        }
     } else {
       wrong_prefix.push_back(
           fmt::format("the startsWith test at line {} uses {}", c.line(),
@@ -80,7 +84,7 @@ Outcome oauth_prefix(const CheckContext& ctx) {
   bool rejects_missing = rejects(analysis::Fact::Kind::Falsy, {});
   bool rejects_unprefixed = rejects(analysis::Fact::Kind::Value,
                                     prefix == "sk-ant-api03-" ? "sk-other" : "sk-ant-api03-x");
-  if (!rejects_missing) falsy = Node{};
+  if (!rejects_missing && !falsy_by_chain) falsy = Node{};
   if (!rejects_unprefixed) prefixed = Node{};
   if (!falsy.null() && !prefixed.null())
     return Outcome::pass(

@@ -56,8 +56,8 @@ bool json_text_is_error(const std::string& text) {
 }
 
 // The value of a write is (bytes of) JSON whose `type` is 'error': an object literal with
-// `type: 'error'` that reaches it (through JSON.stringify, encode, templates, consts and helper
-// parameters), or a constant JSON string.
+// `type: 'error'` that reaches it (through JSON.stringify, encode, templates, consts, helper
+// parameters and helper return values), or a constant JSON string.
 bool carries_error_json(const FileModel& m, const Node& payload, int depth = 0) {
   return flows_from(m, payload, [depth](const FileModel& fm, const Node& n) {
     Node s = FileModel::strip(n);
