@@ -3,6 +3,7 @@
 
 #include <optional>
 
+#include "v15check/analysis/conditions.h"
 #include "v15check/analysis/found_values.h"
 #include "v15check/analysis/guard_conditions.h"
 #include "v15check/check.h"
@@ -40,6 +41,7 @@ Outcome oauth_prefix(const CheckContext& ctx) {
                                      cap(prefix)));
   Predicate token = [&](const Node& n) { return is_token(m, fn, t, n); };
   Node falsy, prefixed;
+  bool falsy_by_chain = false;  // `!token?.startsWith(…)`: the conditions cannot evaluate `?.`
   std::vector<std::string> wrong_prefix;
   std::optional<ConfigMismatch> mismatch;
   for (const GuardTest& g : throwing_tests(m, s->region)) {
@@ -55,7 +57,10 @@ Outcome oauth_prefix(const CheckContext& ctx) {
       // `!token?.startsWith(prefix)` also throws when the token is missing
       Node callee = FileModel::strip(c.field("function"));
       for (uint32_t i = 0; i < callee.child_count(); ++i)
-        if (callee.child(i).is("optional_chain") && falsy.null()) falsy = g.statement;
+        if (callee.child(i).is("optional_chain") && falsy.null()) {
+          falsy = g.statement;
+          falsy_by_chain = true;
+        }
     } else {
       wrong_prefix.push_back(
           fmt::format("the startsWith test at line {} uses {}", c.line(),
@@ -64,6 +69,23 @@ Outcome oauth_prefix(const CheckContext& ctx) {
         mismatch = ConfigMismatch{"oauthPrefix", Constant{*p}, m.location(args[0])};
     }
   }
+  // Decided on the logic: a missing token and a token without the prefix must each be rejected
+  // on every path through the body; the tests found above only name where.
+  // Control is assumed to reach the token's read: earlier exits (a missing session) are not
+  // about the token.
+  Node from = t.read;
+  while (!from.null() && !from.parent().null() && from.parent() != fn.body) from = from.parent();
+  if (from.null() || from.parent() != fn.body) from = Node{};
+  auto rejects = [&](analysis::Fact::Kind kind, std::string value) {
+    analysis::Facts facts = {analysis::Fact::of(
+        [&](const FileModel&, const Node& n) { return token(n); }, kind, std::move(value))};
+    return analysis::paths(m, fn.body, facts, 3, from).always_rejects();
+  };
+  bool rejects_missing = rejects(analysis::Fact::Kind::Falsy, {});
+  bool rejects_unprefixed = rejects(analysis::Fact::Kind::Value,
+                                    prefix == "sk-ant-api03-" ? "sk-other" : "sk-ant-api03-x");
+  if (!rejects_missing && !falsy_by_chain) falsy = Node{};
+  if (!rejects_unprefixed) prefixed = Node{};
   if (!falsy.null() && !prefixed.null())
     return Outcome::pass(
         m.location(prefixed),

@@ -1,6 +1,7 @@
 // do.dispatch-sandbox-id: requires `session.sandboxId`
 #include <fmt/format.h>
 
+#include "v15check/analysis/conditions.h"
 #include "v15check/analysis/found_values.h"
 #include "v15check/analysis/guard_conditions.h"
 #include "v15check/analysis/named_values.h"
@@ -22,12 +23,50 @@ using analysis::Predicate;
 using analysis::throwing_tests;
 using facts::kDispatchMethod;
 
+// A property of a record implies the record: a session with a status (or a sandboxId) exists,
+// so the facts also say that the object read from is truthy.
+analysis::Facts record_exists(const FileModel& m, const Node& body, std::string_view property) {
+  analysis::Facts out;
+  for (const Node& mem : m.nodes_in("member_expression", m.region(body))) {
+    Node obj = FileModel::strip(mem.field("object"));
+    if (mem.field("property").text() != property || !obj.is("identifier")) continue;
+    std::string name(obj.text());
+    out.push_back(analysis::Fact::of(
+        [name](const FileModel&, const Node& n) {
+          Node e = FileModel::strip(n);
+          return e.is("identifier") && e.text() == name;
+        },
+        analysis::Fact::Kind::Truthy));
+    break;
+  }
+  return out;
+}
+
 Outcome sandbox_id(const CheckContext& ctx) {
   auto s = ctx.do_method(kDispatchMethod);
   if (!s) return s.failure();
   const FileModel& m = *s->model;
   const Function& fn = *s->function;
   Predicate target = [&](const Node& n) { return is_named(m, fn, n, "sandboxId"); };
+  // Decided on the logic: with sandboxId falsy, every path through the body must reject.
+  analysis::Facts facts = record_exists(m, fn.body, "sandboxId");
+  facts.push_back(analysis::Fact::of([&](const FileModel&, const Node& n) { return target(n); },
+                                     analysis::Fact::Kind::Falsy));
+  analysis::Paths p = analysis::paths(m, fn.body, facts);
+  if (!p.always_rejects()) {
+    const analysis::Exit* e = p.first_non_rejecting();
+    for (const GuardTest& g : throwing_tests(m, s->region))
+      // `== null` lets '' through, so its truth under "falsy" is unknown: only a guard whose
+      // condition the facts decide is overruled
+      if (falsy_test(m, g, target) && e &&
+          analysis::evaluate(m, g.statement.field("condition"), facts) != analysis::Truth::Unknown)
+        return Outcome::fail(
+            m.location(g.statement),
+            fmt::format("{} (line {}) does not reject every session without a sandboxId: one "
+                        "still reaches line {} without a throw",
+                        code_snippet(FileModel::strip(g.statement.field("condition"))),
+                        g.statement.line(), e->node.line()));
+  }
   for (const GuardTest& g : throwing_tests(m, s->region))
     if (falsy_test(m, g, target))
       return Outcome::pass(
@@ -35,6 +74,10 @@ Outcome sandbox_id(const CheckContext& ctx) {
           fmt::format("{} throws (line {})",
                       code_snippet(FileModel::strip(g.statement.field("condition"))),
                       g.statement.line()));
+  if (p.always_rejects())
+    return Outcome::pass(m.location(p.exits.back().node),
+                         fmt::format("a session without a sandboxId is rejected (line {})",
+                                     p.exits.back().node.line()));
   // a falsy test whose branch does not throw (logs, returns, or carries on)
   for (const Node& stmt : m.nodes_in("if_statement", s->region)) {
     std::vector<GuardTest> tests;

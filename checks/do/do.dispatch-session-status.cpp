@@ -3,6 +3,7 @@
 
 #include <map>
 
+#include "v15check/analysis/conditions.h"
 #include "v15check/analysis/found_values.h"
 #include "v15check/analysis/guard_conditions.h"
 #include "v15check/check.h"
@@ -54,6 +55,25 @@ std::vector<std::string> string_set(const FileModel& m, const Node& expr, int de
   if (!e.is("array")) return out;
   for (const Node& c : e.named_children())
     if (auto v = m.fold_string(c)) out.push_back(*v);
+  return out;
+}
+
+// A property of a record implies the record: a session with a status (or a sandboxId) exists,
+// so the facts also say that the object read from is truthy.
+analysis::Facts record_exists(const FileModel& m, const Node& body, std::string_view property) {
+  analysis::Facts out;
+  for (const Node& mem : m.nodes_in("member_expression", m.region(body))) {
+    Node obj = FileModel::strip(mem.field("object"));
+    if (mem.field("property").text() != property || !obj.is("identifier")) continue;
+    std::string name(obj.text());
+    out.push_back(analysis::Fact::of(
+        [name](const FileModel&, const Node& n) {
+          Node e = FileModel::strip(n);
+          return e.is("identifier") && e.text() == name;
+        },
+        analysis::Fact::Kind::Truthy));
+    break;
+  }
   return out;
 }
 
@@ -111,12 +131,38 @@ Outcome session_status(const CheckContext& ctx) {
       consider(*v, cases[i], thrown);
     }
   }
+  // The decision is the logic, not the comparisons' shape: a session with that status must be
+  // rejected on every path through the body (`a === X && a === Y` never holds; `||`, includes(),
+  // a switch and early returns are all evaluated the same way).
+  std::map<std::string, analysis::Exit> escapes;  // status value → an exit without rejecting
+  for (const auto& w : wanted) {
+    analysis::Facts facts = {
+        analysis::Fact::of([](const FileModel& fm, const Node& e) { return is_status(fm, e); },
+                           analysis::Fact::Kind::Value, w)};
+    for (auto& f : record_exists(m, s->function->body, "status")) facts.push_back(std::move(f));
+    analysis::Paths p = analysis::paths(m, s->function->body, facts);
+    if (p.always_rejects()) {
+      if (!rejected.count(w)) rejected[w] = p.exits.back().node;
+    } else {
+      rejected.erase(w);
+      if (const analysis::Exit* e = p.first_non_rejecting()) escapes.emplace(w, *e);
+    }
+  }
   std::vector<std::string> missing, evidence_text;
   std::vector<Evidence> ev;
   for (const auto& w : wanted) {
     if (rejected.count(w)) {
       ev.push_back({m.location(rejected[w]), fmt::format("status '{}' throws", w)});
       evidence_text.push_back(fmt::format("'{}' (line {})", w, rejected[w].line()));
+    } else if (compared.count(w) && escapes.count(w)) {
+      const analysis::Exit& e = escapes.at(w);
+      std::string how = e.kind == analysis::ExitKind::End
+                            ? "runs to the end of dispatchContainer without a throw"
+                            : fmt::format("returns at line {} without a throw", e.node.line());
+      missing.push_back(
+          fmt::format("status is compared to '{}' at line {} but a session with that status is not "
+                      "rejected: it {}",
+                      w, compared[w].line(), how));
     } else if (compared.count(w)) {
       missing.push_back(
           fmt::format("status is compared to '{}' at line {} but that branch does not throw", w,

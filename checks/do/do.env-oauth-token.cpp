@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "v15check/analysis/found_values.h"
+#include "v15check/analysis/values.h"
 #include "v15check/check.h"
 #include "v15check/facts/dispatch_env.h"
 #include "v15check/facts/oauth_token.h"
@@ -39,10 +40,25 @@ Outcome env_oauth_token(const CheckContext& ctx) {
         fmt::format("CLAUDE_CODE_OAUTH_TOKEN is {}, but dispatchContainer reads no "
                     "OAuth token (.claudeToken of the AUTH_KV user record) to set it to",
                     code_snippet(entries.front()->value, 50)));
+  // The value at the slot is what counts: a `let` token overwritten after its validation by
+  // something else reaches the env as that other value.
+  auto overwrite = [&](const EnvEntry& e) -> Node {
+    Node src = FileModel::strip(e.source);
+    if (!src.is("identifier")) return {};
+    for (const Node& d : analysis::reaching_definitions(m, src))
+      if (!d.parent().is("variable_declarator") && !is_token(m, fn, t, d)) return d;
+    return {};
+  };
   return every_entry(
       *env, "CLAUDE_CODE_OAUTH_TOKEN",
-      [&](const EnvEntry& e) { return is_token(m, fn, t, e.source); },
+      [&](const EnvEntry& e) { return is_token(m, fn, t, e.source) && overwrite(e).null(); },
       [&](const EnvEntry& e) {
+        if (Node d = overwrite(e); !d.null() && is_token(m, fn, t, e.source))
+          return fmt::format(
+              "{} is {}, but {} is overwritten with {} at line {} after its validation: the "
+              "value that reaches the env is not the validated OAuth token {}",
+              entry_name(e), code_snippet(e.value, 50), code_snippet(FileModel::strip(e.source)),
+              code_snippet(d, 50), d.line(), t.where());
         return fmt::format("{} is {}{}; expected the validated OAuth token {}", entry_name(e),
                            code_snippet(e.value, 50), origin_note(m, fn, e.source), t.where());
       },

@@ -3,6 +3,7 @@
 
 #include "v15check/analysis/found_values.h"
 #include "v15check/analysis/helper_region.h"
+#include "v15check/analysis/promises.h"
 #include "v15check/analysis/rejection.h"
 #include "v15check/check.h"
 #include "v15check/facts/bridge_actions.h"
@@ -70,8 +71,28 @@ Outcome dispatch_throws(const CheckContext& ctx) {
                          fmt::format("the dispatch failure handler {} is not a function this tool "
                                      "can follow",
                                      snippet(handler)));
+  // A handler that rethrows does not handle: the rejection escapes the .catch() unhandled.
+  if (Node rethrow; !analysis::handles_rejection(m, handler, &rethrow))
+    return Outcome::fail(
+        m.location(rethrow.null() ? handler : rethrow),
+        fmt::format("the .catch() of dispatchContainer() (line {}) rethrows{}: the rejection "
+                    "is not handled and escapes the fire-and-forget dispatch",
+                    handler.line(),
+                    rethrow.null() ? "" : fmt::format(" at line {}", rethrow.line())));
   BridgeValues bv(ctx.project(), m);
   Actions a = actions_in(m, bv, deep_region(m, *h));
+  // A write after the writer's close() is lost: only error lines written before it count.
+  Node lost, lost_close;
+  std::erase_if(a.error_writes, [&](const Node& w) {
+    Node c = analysis::closed_before(m, w, [&](const Node& n) {
+      return n.is("call_expression") && bv.is_writer_call(n, "close");
+    });
+    if (!c.null() && lost.null()) {
+      lost = w;
+      lost_close = c;
+    }
+    return !c.null();
+  });
   Node close = a.closes.empty() ? Node{} : a.closes.front();
   std::string close_how;
   if (close.null() && !a.settles.empty()) {
@@ -81,7 +102,12 @@ Outcome dispatch_throws(const CheckContext& ctx) {
                               line_suffix(a.settles.front()), line_suffix(close));
   }
   std::vector<std::string> missing;
-  if (a.error_writes.empty())
+  if (a.error_writes.empty() && !lost.null())
+    missing.push_back(fmt::format(
+        "writes its error line at line {} after closing the writer at line {}: a write after "
+        "close() is lost",
+        lost.line(), lost_close.line()));
+  else if (a.error_writes.empty())
     missing.push_back("writes no error line (type: 'error') to the writer");
   if (close.null()) missing.push_back("never closes the writer");
   if (a.deletes.empty())

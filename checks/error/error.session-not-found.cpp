@@ -5,6 +5,7 @@
 
 #include "v15check/analysis/guard_conditions.h"
 #include "v15check/analysis/helper_region.h"
+#include "v15check/analysis/promises.h"
 #include "v15check/analysis/rejection.h"
 #include "v15check/check.h"
 #include "v15check/facts/bridge_actions.h"
@@ -90,7 +91,8 @@ Node response_leak(const FileModel& m, const Node& expr, const Matcher& err, int
 struct CatchResult {
   bool rethrows = false;
   Node error_write;
-  Node response;  // a returned Response with status ≥ 500
+  Node client_send;  // a WebSocket path's `ws.send(…)`: the error reaches that client
+  Node response;     // a returned Response with status ≥ 500
   std::optional<int> status;
   bool leaks = false;
   Node leak_return;  // the returned response that leaks
@@ -104,6 +106,12 @@ CatchResult examine_catch(const FileModel& m, const BridgeValues& bv, const Node
   Region region = hf ? deep_region(m, *hf) : m.region(body);
   Actions a = actions_in(m, bv, region);
   if (!a.error_writes.empty()) r.error_write = a.error_writes.front();
+  for (const Node& call : m.nodes_in("call_expression", region))
+    if (FileModel::callee_name(call) == "send" && !FileModel::callee_object(call).null() &&
+        !FileModel::arguments(call).empty()) {
+      r.client_send = call;
+      break;
+    }
   const Function* owner = hf ? hf : m.enclosing_function(holder);
   Node scope = hf ? hf->body : body;
   for (const Node& t : m.nodes_in("throw_statement", scope))
@@ -244,7 +252,18 @@ class SessionPath {
     std::string here = fmt::format("{}() at line {}", callee.name, call.line());
     if (!handler.null()) {
       CatchResult r = examine_catch(m_, bv_, handler);
-      if (!r.error_write.null())
+      // A handler that rethrows does not handle: unless the chain is awaited or returned, the
+      // rejection escapes it unhandled, whatever it wrote first.
+      Node rethrow;
+      if (!analysis::handles_rejection(m_, handler, &rethrow) && !use.awaited && !use.returned)
+        return {false,
+                fmt::format("{}().catch at line {} rethrows{}: the rejection is not handled and "
+                            "escapes the fire-and-forget call",
+                            callee.name, continuation.line(),
+                            rethrow.null() ? "" : fmt::format(" at line {}", rethrow.line())),
+                m_.location(rethrow.null() ? continuation : rethrow),
+                {}};
+      if (!r.error_write.null() && !r.rethrows)
         return {
             true,
             fmt::format("{}().catch at line {} writes an error line (line {})", callee.name,
@@ -276,6 +295,13 @@ class SessionPath {
                               here, t.line(), r.error_write.line()),
                   m_.location(t),
                   {{m_.location(r.error_write), "error line"}}};
+        if (!r.client_send.null())
+          return {true,
+                  fmt::format("{} awaited in the try at line {}, whose catch sends the error to "
+                              "its client (line {})",
+                              here, t.line(), r.client_send.line()),
+                  m_.location(t),
+                  {{m_.location(r.client_send), "error sent to the client"}}};
         if (!r.response.null() && !r.leaks)
           return {true,
                   fmt::format("{} awaited in the try at line {}, whose catch returns {} with a "

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "v15check/analysis/helper_region.h"
+#include "v15check/analysis/values.h"
 
 namespace v15::facts {
 
@@ -55,10 +56,10 @@ bool json_text_is_error(const std::string& text) {
 }
 
 // The value of a write is (bytes of) JSON whose `type` is 'error': an object literal with
-// `type: 'error'` that reaches it (through JSON.stringify, encode, templates, consts and helper
-// parameters), or a constant JSON string.
-bool carries_error_json(const FileModel& m, const Node& payload) {
-  return flows_from(m, payload, [](const FileModel& fm, const Node& n) {
+// `type: 'error'` that reaches it (through JSON.stringify, encode, templates, consts, helper
+// parameters and helper return values), or a constant JSON string.
+bool carries_error_json(const FileModel& m, const Node& payload, int depth = 0) {
+  return flows_from(m, payload, [depth](const FileModel& fm, const Node& n) {
     Node s = FileModel::strip(n);
     if (s.is("object")) {
       Node t = fm.property(s, "type");
@@ -72,6 +73,10 @@ bool carries_error_json(const FileModel& m, const Node& payload) {
       while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
       return json_text_is_error(text);
     }
+    // a same-file helper that builds the line: what it returns is what is written
+    if (s.is("call_expression") && depth < kMaxCallHops)
+      for (const Node& v : analysis::values_reaching(fm, s, 1))
+        if (v != s && carries_error_json(fm, v, depth + 1)) return true;
     return false;
   });
 }
