@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "do.h"
+#include "v15check/analysis/promises.h"
 #include "v15check/check.h"
 #include "v15check/facts/chat_scope.h"
 
@@ -11,15 +12,19 @@ namespace {
 
 using facts::chat_scope;
 
-// Whether a continuation's handler calls writer.close() (itself or through a same-file helper).
-bool closes_writer(const FileModel& m, const ChatBridge& b, const Node& handler) {
-  const Function* f = m.function_at(handler);
-  if (!f) return false;
-  Region r = m.region(*f);
-  for (const Node& call : m.nodes_in("call_expression", r))
-    if (FileModel::callee_name(call) == "close" && b.is_writer(m, FileModel::callee_object(call)))
-      return true;
-  return false;
+// The statement a continuation hangs off, for the location of a FAIL: the expression statement
+// of `promise.then(…)`, the `try` of `try { await promise; … }`.
+Node statement_of(const Node& n) {
+  for (Node up = n; !up.null(); up = up.parent())
+    if (up.is("expression_statement") || up.is("try_statement") || up.is("lexical_declaration") ||
+        up.is("return_statement"))
+      return up;
+  return n;
+}
+
+// The line where a continuation's code starts.
+uint32_t line_of(const analysis::Continuation& c) {
+  return c.after.null() ? c.scope.line() : c.after.line();
 }
 
 Outcome chat_close_writer(const CheckContext& ctx) {
@@ -36,6 +41,8 @@ Outcome chat_close_writer(const CheckContext& ctx) {
     return Outcome::fail(m.location(b.stream.null() ? s->method.function->node : b.stream),
                          "handleChatHttp takes no writer from the TransformStream's writable side "
                          "(writable.getWriter())");
+  // Every use of the deferred promise (its binding, an alias, `deferred.promise`) and where it
+  // continues: .then/.catch/.finally handlers, `.then(undefined, h)`, `try { await p; … }`.
   std::vector<Node> uses;
   for (const Node& id : m.nodes_in("identifier", region)) {
     Node p = id.parent();
@@ -46,88 +53,96 @@ Outcome chat_close_writer(const CheckContext& ctx) {
     for (const Node& mem : m.nodes_in("member_expression", region))
       if (mem.field("property").text() == b.promise_key && b.is_promise(m, mem))
         uses.push_back(mem);
-  bool fulfilled = false, rejected = false;
-  Node fulfilled_cont, rejected_cont, first_cont, fulfilled_close, rejected_close;
-  std::string problem;
+  analysis::Continuations all;
   for (const Node& u : uses) {
-    PromiseUse use = m.promise_use(u);
-    for (const auto& c : use.chain) {
-      if (first_cont.null()) first_cont = c.call;
-      Node on_ok, on_err;
-      if (c.method == "then") {
-        if (!c.args.empty()) on_ok = c.args[0];
-        if (c.args.size() > 1) on_err = c.args[1];
-      } else if (c.method == "catch") {
-        if (!c.args.empty()) on_err = c.args[0];
-      } else if (c.method == "finally") {
-        if (!c.args.empty()) on_ok = on_err = c.args[0];
-      }
-      bool closes_ok = !on_ok.null() && closes_writer(m, b, on_ok);
-      bool closes_err = !on_err.null() && closes_writer(m, b, on_err);
-      if (!on_ok.null() && fulfilled_cont.null()) fulfilled_cont = c.call;
-      if (!on_err.null() && rejected_cont.null()) rejected_cont = c.call;
-      if (closes_ok && fulfilled_close.null()) fulfilled_close = on_ok;
-      if (closes_err && rejected_close.null()) rejected_close = on_err;
-      fulfilled = fulfilled || closes_ok;
-      rejected = rejected || closes_err;
-      if (!on_ok.null() && !closes_ok)
-        problem = fmt::format("the .{}(…) handler at line {} does not call writer.close(): `{}`",
-                              c.method, on_ok.line(), snippet(on_ok, 60));
-      if (!on_err.null() && !closes_err)
-        problem = fmt::format("the .{}(…) handler at line {} does not call writer.close(): `{}`",
-                              c.method, on_err.line(), snippet(on_err, 60));
-    }
+    analysis::Continuations c = analysis::continuations(m, nullptr, u);
+    all.fulfilled.insert(all.fulfilled.end(), c.fulfilled.begin(), c.fulfilled.end());
+    all.rejected.insert(all.rejected.end(), c.rejected.begin(), c.rejected.end());
+    all.settled.insert(all.settled.end(), c.settled.begin(), c.settled.end());
   }
-  if (fulfilled && rejected)
+  auto is_close = [&](const Node& call) {
+    return FileModel::callee_name(call) == "close" &&
+           b.is_writer(m, FileModel::callee_object(call));
+  };
+  auto closing =
+      [&](const std::vector<analysis::Continuation>& cs) -> const analysis::Continuation* {
+    for (const auto& c : cs)
+      if (analysis::continuation_does(m, c, is_close)) return &c;
+    return nullptr;
+  };
+  const analysis::Continuation* settled_close = closing(all.settled);
+  const analysis::Continuation* ok_close = closing(all.fulfilled);
+  const analysis::Continuation* err_close = closing(all.rejected);
+  if (!ok_close) ok_close = settled_close;
+  // a .finally closes on rejection only when a rejection handler also exists
+  if (!err_close && !all.rejected.empty()) err_close = settled_close;
+  std::vector<const analysis::Continuation*> every;
+  for (const auto* list : {&all.fulfilled, &all.rejected, &all.settled})
+    for (const auto& c : *list) every.push_back(&c);
+  const analysis::Continuation* first = nullptr;
+  for (const auto* c : every)
+    if (!first || statement_of(c->scope).start_byte() < statement_of(first->scope).start_byte())
+      first = c;
+  if (ok_close && err_close)
     return Outcome::pass(
-        m.location(first_cont),
+        m.location(statement_of(first->scope)),
         fmt::format("the deferred promise closes the writer when fulfilled (line {}) "
                     "and when rejected (line {})",
-                    fulfilled_close.line(), rejected_close.line()));
-  std::string name = b.promise ? b.promise->name : std::string("the deferred promise");
-  if (first_cont.null())
+                    line_of(*ok_close), line_of(*err_close)));
+  if (!first)
     return Outcome::fail(
         m.location(b.deferred),
         fmt::format("the deferred promise ({}, line {}) is never continued with "
                     ".then/.catch/.finally: the writer is not closed when the bridge "
                     "settles",
-                    name, b.deferred.line()));
-  if (rejected_cont.null())
+                    b.promise ? b.promise->name : std::string("the deferred promise"),
+                    b.deferred.line()));
+  Location at = m.location(statement_of(first->scope));
+  uint32_t first_line = statement_of(first->scope).line();
+  if (all.rejected.empty() && all.settled.empty())
+    return Outcome::fail(at, fmt::format("the deferred promise has only .then(…) (line {}): when "
+                                         "the bridge is rejected the writer is never closed",
+                                         first_line));
+  if (all.rejected.empty())
     return Outcome::fail(
-        m.location(first_cont),
-        fmt::format("the deferred promise has only .then(…) (line {}): when the bridge "
-                    "is rejected the writer is never closed",
-                    first_cont.line()));
-  if (fulfilled_cont.null())
-    return Outcome::fail(
-        m.location(first_cont),
-        fmt::format("the deferred promise has only a rejection continuation (line {}): "
-                    "when the bridge resolves the writer is never closed",
-                    first_cont.line()));
-  return Outcome::fail(m.location(first_cont), problem.empty() ? "the writer is not closed on both "
-                                                                 "paths"
-                                                               : problem);
+        at, fmt::format(".finally(…) (line {}) alone leaves the rejection of the deferred "
+                        "promise unhandled: add a rejection handler",
+                        line_of(all.settled.front())));
+  if (all.fulfilled.empty() && all.settled.empty())
+    return Outcome::fail(at, fmt::format("the deferred promise has only a rejection continuation "
+                                         "(line {}): when the bridge resolves the writer is "
+                                         "never closed",
+                                         first_line));
+  const analysis::Continuation* bad = nullptr;
+  if (!ok_close) bad = all.fulfilled.empty() ? &all.settled.front() : &all.fulfilled.front();
+  if (!err_close) bad = &all.rejected.front();
+  return Outcome::fail(at, fmt::format("the {} continuation at line {} does not call "
+                                       "writer.close(): `{}`",
+                                       ok_close ? "rejection" : "fulfilment", line_of(*bad),
+                                       snippet(bad->scope, 60)));
 }
 
 }  // namespace
 
 Check do_chat_close_writer_check() {
-  return {.id = "do.chat-close-writer",
-          .group = Group::DurableObject,
-          .title = "promise .then() and .catch() both close the writer",
-          .expected =
-              "the deferred promise continued with .then(a).catch(b), .then(a, b) or "
-              ".finally(c), each calling writer.close()",
-          .role = Role::DurableObject,
-          .passes_when =
-              "the deferred promise has a fulfilled and a rejected continuation (or a "
-              ".finally) whose handlers call close() on the bridge writer, directly or "
-              "through a same-file helper",
-          .fails_when =
-              ".then(…) without .catch(…); a handler that does not close the writer; the "
-              "promise never continued",
-          .config_keys = {"className", "roles.do"},
-          .run = chat_close_writer};
+  return {
+      .id = "do.chat-close-writer",
+      .group = Group::DurableObject,
+      .title = "promise .then() and .catch() both close the writer",
+      .expected =
+          "the deferred promise continued with .then(a).catch(b), .then(a, b) or "
+          ".finally(c), each calling writer.close()",
+      .role = Role::DurableObject,
+      .passes_when =
+          "the deferred promise has a fulfilled and a rejected continuation (.then(a).catch(b), "
+          ".then(a, b), .then(undefined, b), try { await p; a } catch { b }, or a .finally "
+          "with a rejection handler) whose code calls close() on the bridge writer, "
+          "directly or through a same-file helper",
+      .fails_when =
+          ".then(…) without .catch(…); a handler that does not close the writer; the "
+          "promise never continued; .finally(…) alone (the rejection stays unhandled)",
+      .config_keys = {"className", "roles.do"},
+      .run = chat_close_writer};
 }
 
 }  // namespace v15

@@ -2,7 +2,9 @@
 #include <fmt/format.h>
 
 #include "do.h"
+#include "v15check/analysis/control_flow.h"
 #include "v15check/analysis/found_text.h"
+#include "v15check/analysis/promises.h"
 #include "v15check/check.h"
 #include "v15check/facts/chat_scope.h"
 
@@ -22,6 +24,11 @@ Outcome chat_dispatch(const CheckContext& ctx) {
     return Outcome::fail(s->location(), "handleChatHttp never calls this.dispatchContainer(…)");
   Node call = b.dispatch_call;
   Location at = m.location(call);
+  if (!analysis::reachable(m, call))
+    return Outcome::fail(at, fmt::format("this.dispatchContainer(…) at line {} never runs: it is "
+                                         "behind a condition that is always false or after the "
+                                         "method has already left",
+                                         call.line()));
   PromiseUse use = m.promise_use(call);
   if (use.awaited)
     return Outcome::fail(at, fmt::format("this.dispatchContainer(…) is awaited at line {}: the "
@@ -47,6 +54,14 @@ Outcome chat_dispatch(const CheckContext& ctx) {
                               ".catch(handler)",
                               call.line(), join(chain, "")));
   }
+  Node rethrow;
+  if (!analysis::handles_rejection(m, handler->args[0], &rethrow))
+    return Outcome::fail(
+        m.location(rethrow.null() ? handler->call : rethrow),
+        fmt::format("the .catch(…) handler of this.dispatchContainer(…) (line {}) throws again{}: "
+                    "the rejection is not handled",
+                    handler->call.line(),
+                    rethrow.null() ? std::string() : fmt::format(" at line {}", rethrow.line())));
   // `const p = this.dispatchContainer(…).catch(…)` must not be awaited later either
   Node parent = use.outer.parent();
   if (parent.is("variable_declarator")) {
@@ -76,9 +91,11 @@ Check do_chat_dispatch_check() {
       .expected = "this.dispatchContainer(…) not awaited, chained directly with .catch(handler)",
       .role = Role::DurableObject,
       .passes_when =
-          "the dispatch call is neither awaited nor returned (also not awaited later "
-          "through a binding) and its chain has .catch(handler)",
-      .fails_when = "await this.dispatchContainer(…); no .catch; only .then(…)",
+          "the dispatch call is reachable, neither awaited nor returned (also not awaited "
+          "later through a binding) and its chain has .catch(handler) that does not rethrow",
+      .fails_when =
+          "await this.dispatchContainer(…); no .catch; only .then(…); a .catch that "
+          "rethrows; the call behind a constant-false condition",
       .config_keys = {"className", "roles.do"},
       .run = chat_dispatch};
 }

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "do.h"
+#include "v15check/analysis/conditions.h"
 #include "v15check/check.h"
 #include "v15check/facts/chat_scope.h"
 
@@ -95,6 +96,16 @@ Node rejects(const FileModel& m, const Node& stmt) {
   return {};
 }
 
+// Whether `cond` reads userId at all (for the Found text of a guard whose logic is wrong).
+bool mentions_user_id(const FileModel& m, const Node& cond) {
+  if (is_user_id(m, cond)) return true;
+  for (const Node& id : m.nodes_in("identifier", cond))
+    if (is_user_id(m, id)) return true;
+  for (const Node& mem : m.nodes_in("member_expression", cond))
+    if (is_user_id(m, mem)) return true;
+  return false;
+}
+
 Outcome chat_user_guard(const CheckContext& ctx) {
   auto s = chat_scope(ctx);
   if (!s) return s.failure();
@@ -103,31 +114,67 @@ Outcome chat_user_guard(const CheckContext& ctx) {
   const ChatBridge& bridge = *s->bridge;
   uint32_t dispatch_at = bridge.dispatch_call.null() ? std::numeric_limits<uint32_t>::max()
                                                      : position(m, region, bridge.dispatch_call);
+  // Follow handleChatHttp with userId the empty string (falsy, a string, trims to ''): every path
+  // must throw or return an error before the dispatch.
+  analysis::Facts facts = {
+      analysis::Fact::of([](const FileModel& fm, const Node& e) { return is_user_id(fm, e); },
+                         analysis::Fact::Kind::Value, "")};
+  analysis::Paths p = analysis::paths(m, s->method.function->body, facts);
+  if (p.always_rejects()) {
+    for (const auto& e : p.exits) {
+      if (position(m, region, e.node) < dispatch_at) continue;
+      return Outcome::fail(m.location(e.node),
+                           fmt::format("with an empty userId handleChatHttp rejects only at line "
+                                       "{}, after this.dispatchContainer(…) (line {})",
+                                       e.node.line(), bridge.dispatch_call.line()));
+    }
+    const analysis::Exit& first = p.exits.front();
+    Node guard = first.node;
+    for (Node up = first.node.parent(); !up.null() && !(up == s->method.function->body);
+         up = up.parent())
+      if (up.is("if_statement")) guard = up;
+    std::string how = first.kind == analysis::ExitKind::Throw ? "throws" : "returns an error";
+    if (guard.is("if_statement"))
+      return Outcome::pass(m.location(guard),
+                           fmt::format("`if ({})` (line {}) {} at line {}",
+                                       snippet(FileModel::strip(guard.field("condition")), 50),
+                                       guard.line(), how, first.node.line()));
+    return Outcome::pass(
+        m.location(first.node),
+        fmt::format("with an empty userId handleChatHttp {} at line {}", how, first.node.line()));
+  }
+  // Why not: a guard that does not reject, one that runs after the dispatch, or a test whose
+  // logic lets an empty userId through.
+  const analysis::Exit* through = p.first_non_rejecting();
   std::string problem;
   Location where = s->location();
   for (const Node& stmt : m.nodes_in("if_statement", region)) {
-    if (!tests_user_empty(m, stmt.field("condition"))) continue;
-    Node exit = rejects(m, stmt);
-    if (exit.null()) {
-      problem = fmt::format(
-          "the userId test at line {} neither throws nor returns an error response", stmt.line());
-      where = m.location(stmt);
-      continue;
+    Node cond = stmt.field("condition");
+    if (tests_user_empty(m, cond)) {
+      Node exit = rejects(m, stmt);
+      if (exit.null()) {
+        problem = fmt::format(
+            "the userId test at line {} neither throws nor returns an error response", stmt.line());
+        where = m.location(stmt);
+        break;
+      }
+      if (position(m, region, stmt) >= dispatch_at) {
+        problem = fmt::format(
+            "the userId guard at line {} runs only after this.dispatchContainer(…) "
+            "(line {})",
+            stmt.line(), bridge.dispatch_call.line());
+        where = m.location(stmt);
+        continue;
+      }
     }
-    uint32_t at = position(m, region, stmt);
-    if (at >= dispatch_at) {
+    if (problem.empty() && mentions_user_id(m, cond) && !rejects(m, stmt).null()) {
       problem = fmt::format(
-          "the userId guard at line {} runs only after this.dispatchContainer(…) "
-          "(line {})",
-          stmt.line(), bridge.dispatch_call.line());
+          "the userId test `if ({})` (line {}) does not reject an empty userId: with userId "
+          "empty the method goes on{}",
+          snippet(FileModel::strip(cond), 50), stmt.line(),
+          through ? fmt::format(" to line {}", through->node.line()) : std::string());
       where = m.location(stmt);
-      continue;
     }
-    return Outcome::pass(
-        m.location(stmt),
-        fmt::format("`if ({})` (line {}) {} at line {}",
-                    snippet(FileModel::strip(stmt.field("condition")), 50), stmt.line(),
-                    exit.is("throw_statement") ? "throws" : "returns an error", exit.line()));
   }
   if (problem.empty())
     problem =
@@ -146,10 +193,12 @@ Check do_chat_user_guard_check() {
               "Response) before dispatchContainer",
           .role = Role::DurableObject,
           .passes_when =
-              "an if whose condition (or one of its || alternatives) is !userId, "
-              "userId === '', !body.userId, !userId.trim(), userId.length === 0 …, whose "
-              "consequence throws or returns a status >= 400, located before the dispatch",
-          .fails_when = "no such test; the test only logs; the guard runs after dispatchContainer",
+              "with userId empty (!userId, userId === '', !userId.trim(), userId.length === 0 "
+              "…), every path through handleChatHttp throws or returns a status >= 400 "
+              "before the dispatch",
+          .fails_when =
+              "no such test; the test only logs; the guard runs after dispatchContainer; a "
+              "negated or `&&`-narrowed test that lets an empty userId through",
           .config_keys = {"className", "roles.do"},
           .run = chat_user_guard};
 }

@@ -1,38 +1,66 @@
 // do.fetch-404: fetch returns 404 for unknown paths.
 #include <fmt/format.h>
 
+#include <optional>
+
 #include "do.h"
+#include "v15check/analysis/conditions.h"
 #include "v15check/check.h"
 
 namespace v15 {
 
 namespace {
 
-// The statement that runs for a path no route matched: the last statement of the body, followed
-// into a final `else`, a switch's `default`, or a try block.
-Node fall_through(Node stmt) {
-  for (int depth = 0; depth < 16 && !stmt.null(); ++depth) {
-    std::string_view k = stmt.kind();
-    if (k == "return_statement" || k == "throw_statement") return stmt;
-    if (k == "statement_block" || k == "switch_default" || k == "else_clause") {
-      Node last;
-      for (const Node& c : stmt.named_children())
-        if (!c.is("comment") && !(k == "switch_default" && stmt.field("value") == c)) last = c;
-      stmt = last;
-    } else if (k == "if_statement") {
-      stmt = stmt.field("alternative");
-    } else if (k == "try_statement") {
-      stmt = stmt.field("body");
-    } else if (k == "switch_statement") {
-      Node def;
-      for (const Node& c : stmt.field("body").named_children())
-        if (c.is("switch_default")) def = c;
-      stmt = def;
-    } else {
-      return {};
-    }
-  }
-  return {};
+// A path no route serves: every pathname test is false for it.
+constexpr const char* kUnknownPath = "/__v15check_unknown_path__";
+
+// `url.pathname`, `new URL(request.url).pathname`, or a binding destructured from `pathname`.
+bool is_pathname(const FileModel& m, const Node& e) {
+  Node s = FileModel::strip(e);
+  if (s.is("member_expression")) return FileModel::last_name(s) == "pathname";
+  if (!s.is("identifier")) return false;
+  Origin o = m.trace(s);
+  return !o.path.empty() && o.path.back() == "pathname";
+}
+
+// `request.method` or a binding destructured from `method`.
+bool is_method(const FileModel& m, const Node& e) {
+  Node s = FileModel::strip(e);
+  if (s.is("member_expression")) return FileModel::last_name(s) == "method";
+  if (!s.is("identifier")) return false;
+  Origin o = m.trace(s);
+  return !o.path.empty() && o.path.back() == "method";
+}
+
+// An exit a request for an unknown path reaches that is not a 404 (or 405) response, described.
+struct Wrong {
+  Node at;
+  std::string found;
+};
+std::optional<Wrong> wrong_exit(const FileModel& m, const analysis::Exit& e) {
+  using analysis::ExitKind;
+  if (e.kind == ExitKind::End)
+    return Wrong{e.node,
+                 "fetch() runs off its end for an unknown path without returning a "
+                 "response, so unknown paths get no 404"};
+  if (e.kind == ExitKind::Throw)
+    return Wrong{e.node, fmt::format("fetch() throws for unknown paths (line {}) instead of "
+                                     "returning a 404 response",
+                                     e.node.line())};
+  Node value = e.node.is("return_statement") ? e.node.named_child(0) : Node{};
+  if (value.null())
+    return Wrong{e.node, fmt::format("the fall-through `return;` at line {} returns no response",
+                                     e.node.line())};
+  auto status = m.response_status(value);
+  if (!status)
+    return Wrong{e.node, fmt::format("the fall-through return at line {} returns `{}`, not a "
+                                     "Response with status 404",
+                                     e.node.line(), snippet(value, 60))};
+  // 405 is the right answer to a method the object serves on no path
+  if (*status != 404 && *status != 405)
+    return Wrong{e.node, fmt::format("the fall-through return at line {} answers status {}: `{}`",
+                                     e.node.line(), *status, snippet(value, 60))};
+  return std::nullopt;
 }
 
 Outcome fetch_404(const CheckContext& ctx) {
@@ -46,41 +74,25 @@ Outcome fetch_404(const CheckContext& ctx) {
         fmt::format("fetch() is the expression `{}`: it has no fall-through return "
                     "for unknown paths",
                     snippet(body, 60)));
-  Node last;
-  for (const Node& c : body.named_children())
-    if (!c.is("comment")) last = c;
-  if (last.null()) return Outcome::fail(scope->location(), "fetch() has an empty body");
-  Node end = fall_through(last);
-  if (end.null())
-    return Outcome::fail(
-        m.location(last),
-        fmt::format("fetch() ends with the statement at line {} without returning a "
-                    "response, so unknown paths get no 404",
-                    last.line()));
-  if (end.is("throw_statement"))
-    return Outcome::fail(
-        m.location(end),
-        fmt::format("fetch() throws for unknown paths (line {}) instead of returning "
-                    "a 404 response",
-                    end.line()));
-  Node value = end.named_child(0);
-  if (value.null())
-    return Outcome::fail(
-        m.location(end),
-        fmt::format("the fall-through `return;` at line {} returns no response", end.line()));
-  auto status = m.response_status(value);
-  if (!status)
-    return Outcome::fail(
-        m.location(end),
-        fmt::format("the fall-through return at line {} returns `{}`, not a Response "
-                    "with status 404",
-                    end.line(), snippet(value, 60)));
-  if (*status != 404)
-    return Outcome::fail(m.location(end),
-                         fmt::format("the fall-through return at line {} answers status {}: `{}`",
-                                     end.line(), *status, snippet(value, 60)));
-  return Outcome::pass(m.location(end),
-                       fmt::format("fall-through return at line {}: status 404", end.line()));
+  // Follow fetch() for a request no branch serves, whatever its method: every exit a path
+  // reaches must answer 404 (unreachable code after the last return does not count).
+  Node found;
+  for (const char* method : {"GET", "POST"}) {
+    analysis::Facts facts = {
+        analysis::Fact::of(is_method, analysis::Fact::Kind::Value, method),
+        analysis::Fact::of(is_pathname, analysis::Fact::Kind::Value, kUnknownPath)};
+    analysis::Paths p = analysis::paths(m, body, facts);
+    if (p.exits.empty()) return Outcome::fail(scope->location(), "fetch() has an empty body");
+    for (const auto& e : p.exits) {
+      if (auto w = wrong_exit(m, e)) return Outcome::fail(m.location(w->at), w->found);
+      if (found.null() && m.response_status(e.node.named_child(0)) == 404) found = e.node;
+    }
+  }
+  if (found.null())
+    return Outcome::fail(scope->location(),
+                         "fetch() answers unknown paths only with 405, never with 404");
+  return Outcome::pass(m.location(found),
+                       fmt::format("fall-through return at line {}: status 404", found.line()));
 }
 
 }  // namespace
@@ -92,8 +104,9 @@ Check do_fetch_404_check() {
           .expected = "fetch()'s fall-through return is a Response with status 404",
           .role = Role::DurableObject,
           .passes_when =
-              "the last statement of fetch() (or the final else / switch default it ends "
-              "with) returns a Response whose status is 404",
+              "every exit fetch() reaches for a path no branch serves (as GET and as POST) "
+              "returns a Response whose status is 404 (405 for a method it does not serve); code "
+              "after the last return does not count",
           .fails_when =
               "the fall-through returns 200 or another status; fetch throws or ends "
               "without a response",

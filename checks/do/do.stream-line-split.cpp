@@ -3,6 +3,7 @@
 
 #include "do.h"
 #include "v15check/analysis/found_text.h"
+#include "v15check/analysis/loops.h"
 #include "v15check/check.h"
 #include "v15check/facts/stream_handler.h"
 
@@ -65,13 +66,33 @@ Outcome stream_line_split(const CheckContext& ctx) {
     return Outcome::fail(m.location(s->line_loop),
                          fmt::format("the per-line loop ({}) never writes a line to bridge.writer",
                                      lines_of(s->line_loop)));
+  // The write must carry the line the loop visits, not the carried-over buffer or an index.
+  Node write;
+  for (const Node& w : s->line_writes)
+    for (const Node& a : FileModel::arguments(w))
+      if (write.null() && analysis::carries_element(m, s->line_loop, a)) write = w;
+  if (write.null()) {
+    Node w = s->line_writes.front();
+    auto args = FileModel::arguments(w);
+    std::string what = args.empty() ? std::string("nothing") : "`" + snippet(args[0], 50) + "`";
+    if (analysis::iterates_keys(s->line_loop))
+      return Outcome::fail(
+          m.location(s->line_loop),
+          fmt::format("the per-line loop at line {} is a for…in: it yields the indices of the "
+                      "lines, not the lines, so {} at line {} writes an index",
+                      s->line_loop.line(), what, w.line()));
+    return Outcome::fail(m.location(w),
+                         fmt::format("the per-line write at line {} writes {}, not the line the "
+                                     "loop ({}) visits",
+                                     w.line(), what, lines_of(s->line_loop)));
+  }
   return Outcome::pass(
       at_split, fmt::format("{} (line {}), read loop ({}), {} (line {}), bridge.writer.write "
                             "per line (line {})",
                             s->read_call.null() ? "for await over the body" : "reader.read()",
                             s->read_call.null() ? s->reader.line() : s->read_call.line(),
                             lines_of(s->read_loop), snippet(s->split_call), s->split_call.line(),
-                            s->line_writes.front().line()));
+                            write.line()));
 }
 
 }  // namespace
@@ -89,12 +110,14 @@ Check do_stream_line_split_check() {
               "optionally piped through a TextDecoderStream); inside that loop a split "
               "whose separator is exactly '\\n' (any quotes or a const) or a regex that "
               "matches \"\\n\" (/\\n/, /\\r?\\n/, /[\\r\\n]+/), or an indexOf('\\n') scan; a "
-              "loop over the lines (for…of, for, while, forEach) that writes to "
-              "bridge.writer (directly or through a same-file helper)",
+              "loop over the lines (for…of, for, while, forEach) that writes the line it visits "
+              "(the for…of variable, lines[i], the forEach parameter) to bridge.writer "
+              "(directly or through a same-file helper)",
           .fails_when =
               "no getReader/read loop; split('\\r\\n') — the agent's NDJSON lines end in "
               "\\n only, so nothing is ever split; splitting only after the whole body was "
-              "read; lines never written to the bridge",
+              "read; lines never written to the bridge; the per-line write writes the buffer "
+              "instead of the line; a for…in over the lines (indices, not lines)",
           .config_keys = {"className", "roles.do"},
           .run = stream_line_split};
 }

@@ -254,7 +254,8 @@ bool continuation_does(const FileModel& m, const Continuation& c,
     return false;
   };
   if (scope.null()) return false;
-  if (scope.is("call_expression") || scope.is("member_expression")) return pred(scope);
+  // an expression body (`() => writer.close().catch(…)`): the calls in it, the outer one too
+  if ((scope.is("call_expression") || scope.is("member_expression")) && pred(scope)) return true;
   return look(scope, c.after, true);
 }
 
