@@ -94,12 +94,6 @@ Expected<const FileModel*> CheckContext::file(Role role) const {
   return fail_in(role, project_.unavailable(role));
 }
 
-const FileModel* CheckContext::file(Role role, Outcome& failure) const {
-  auto m = file(role);
-  if (!m) failure = m.failure();
-  return m ? *m : nullptr;
-}
-
 std::string CheckContext::parse_note(const FileModel& m) const {
   Node err = m.first_error();
   if (err.null()) return {};
@@ -128,16 +122,6 @@ Expected<MethodScope> CheckContext::do_method(std::string_view name, bool with_h
           fmt::format("a parse error at line {} inside {}() hides its code", err.line(), name));
   }
   return s;
-}
-
-std::optional<MethodScope> CheckContext::do_method(std::string_view name, Outcome& failure,
-                                                   bool with_helpers) const {
-  auto s = do_method(name, with_helpers);
-  if (!s) {
-    failure = s.failure();
-    return std::nullopt;
-  }
-  return *s;
 }
 
 // -- registry and runner --------------------------------------------------------------------------

@@ -1358,115 +1358,17 @@ ControlContext FileModel::context(const Node& n, const Node& stop) const {
 // -- matchers -------------------------------------------------------------------------------------
 
 namespace match {
-Matcher any() {
-  return [](const FileModel&, const Node&) { return true; };
-}
-Matcher kind(std::string k) {
-  return [k = std::move(k)](const FileModel&, const Node& n) {
-    return FileModel::strip(n).kind() == k;
-  };
-}
-Matcher ident(std::string name) {
-  return [name = std::move(name)](const FileModel&, const Node& n) {
-    Node s = FileModel::strip_await(n);
-    return (s.is("identifier") || s.is("shorthand_property_identifier")) && s.text() == name;
-  };
-}
-Matcher str(std::string value) {
-  return [value = std::move(value)](const FileModel& m, const Node& n) {
-    auto s = m.fold_string(n);
-    return s && *s == value;
-  };
-}
-Matcher num(double value) {
-  return [value](const FileModel& m, const Node& n) {
-    auto v = m.fold_number(n);
-    return v && *v == value;
-  };
-}
-Matcher this_member(std::string property) {
-  return [property = std::move(property)](const FileModel&, const Node& n) {
-    Node s = FileModel::strip(n);
-    return s.is("member_expression") && FileModel::strip(s.field("object")).is("this") &&
-           s.field("property").text() == property;
-  };
-}
-Matcher member(std::string object_last_name, std::string property) {
-  return
-      [o = std::move(object_last_name), p = std::move(property)](const FileModel&, const Node& n) {
-        Node s = FileModel::strip(n);
-        return s.is("member_expression") && s.field("property").text() == p &&
-               FileModel::last_name(s.field("object")) == o;
-      };
-}
-Matcher member(std::string property) {
-  return [p = std::move(property)](const FileModel&, const Node& n) {
-    Node s = FileModel::strip(n);
-    return s.is("member_expression") && s.field("property").text() == p;
-  };
-}
-Matcher callee(std::string name) {
-  return [name = std::move(name)](const FileModel&, const Node& n) {
-    Node s = FileModel::strip_await(n);
-    return (s.is("call_expression") || s.is("new_expression")) && FileModel::callee_name(s) == name;
-  };
-}
-Matcher call(Matcher callee_matcher) {
-  return [cm = std::move(callee_matcher)](const FileModel& m, const Node& n) {
-    Node s = FileModel::strip_await(n);
-    return s.is("call_expression") && cm(m, FileModel::strip_await(s.field("function")));
-  };
-}
 Matcher call(std::string callee_last_name) {
   return [name = std::move(callee_last_name)](const FileModel&, const Node& n) {
     Node s = FileModel::strip_await(n);
     return s.is("call_expression") && FileModel::callee_name(s) == name;
   };
 }
-Matcher method_call(std::string object_last_name, std::string method) {
-  return call(member(std::move(object_last_name), std::move(method)));
-}
 Matcher new_expr(std::string constructor_name) {
   return [name = std::move(constructor_name)](const FileModel&, const Node& n) {
     Node s = FileModel::strip_await(n);
     return s.is("new_expression") && FileModel::callee_name(s) == name;
   };
-}
-Matcher arg(std::size_t index, Matcher am) {
-  return [index, am = std::move(am)](const FileModel& m, const Node& n) {
-    Node s = FileModel::strip_await(n);
-    if (!s.is("call_expression") && !s.is("new_expression")) return false;
-    auto args = FileModel::arguments(s);
-    return index < args.size() && am(m, args[index]);
-  };
-}
-Matcher env(std::string name) {
-  return [name = std::move(name)](const FileModel& m, const Node& n) {
-    auto e = m.env_name(n);
-    return e && *e == name;
-  };
-}
-Matcher derives(Matcher inner) {
-  return [inner = std::move(inner)](const FileModel& m, const Node& n) {
-    return m.derives_from(n, inner);
-  };
-}
-Matcher all_of(std::vector<Matcher> ms) {
-  return [ms = std::move(ms)](const FileModel& m, const Node& n) {
-    for (const auto& x : ms)
-      if (!x(m, n)) return false;
-    return true;
-  };
-}
-Matcher any_of(std::vector<Matcher> ms) {
-  return [ms = std::move(ms)](const FileModel& m, const Node& n) {
-    for (const auto& x : ms)
-      if (x(m, n)) return true;
-    return false;
-  };
-}
-Matcher not_(Matcher inner) {
-  return [inner = std::move(inner)](const FileModel& m, const Node& n) { return !inner(m, n); };
 }
 }  // namespace match
 

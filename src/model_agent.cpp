@@ -247,7 +247,7 @@ AgentEnv build_agent_env(const FileModel& m) {
     std::vector<EnvRead> tmp;
     add_read(m, tmp, "", h.read, h.read);
     inner = tmp.front();
-    for (const Node& call : calls_of(m, *h.helper)) {
+    for (const Node& call : invocations_of(m, *h.helper)) {
       auto args = FileModel::arguments(call);
       if (h.index >= args.size()) continue;
       auto name = m.fold_string(args[h.index]);
@@ -392,7 +392,7 @@ std::vector<Node> value_origins(const FileModel& m, const Node& call, int depth 
   else if (p.is("arrow_function") && p.field("body") == cur)
     f = m.enclosing_function(cur);
   if (!f) return out;
-  for (const Node& c : calls_of(m, *f))
+  for (const Node& c : invocations_of(m, *f))
     for (const Node& o : value_origins(m, c, depth + 1)) out.push_back(o);
   return out;
 }
@@ -578,7 +578,7 @@ std::optional<std::string> value_shape(const FileModel& m, const Node& expr, int
 
 // -- public helpers -------------------------------------------------------------------------------
 
-std::vector<Node> calls_of(const FileModel& m, const Function& f) {
+std::vector<Node> invocations_of(const FileModel& m, const Function& f) {
   std::vector<Node> out;
   for (const Node& call : m.nodes("call_expression")) {
     Node callee = FileModel::strip(call.field("function"));
@@ -621,7 +621,7 @@ bool flows_from(const FileModel& m, const Node& expr, const Matcher& origin, int
     if (!b || b->kind != BindingKind::Param || !b->path.empty()) return false;
     auto [owner, index] = parameter_owner(fm, *b);
     if (!owner) return false;
-    for (const Node& call : calls_of(fm, *owner)) {
+    for (const Node& call : invocations_of(fm, *owner)) {
       auto args = FileModel::arguments(call);
       if (index < args.size() && flows_from(fm, args[index], origin, max_depth - 1)) return true;
     }
@@ -692,7 +692,7 @@ bool CallbackRequest::is_stream(const FileModel& m, const Node& expr) const {
           continue;
         auto [owner, index] = parameter_owner(m, *o.binding);
         if (!owner) continue;
-        for (const Node& call : calls_of(m, *owner)) {
+        for (const Node& call : invocations_of(m, *owner)) {
           auto args = FileModel::arguments(call);
           if (index < args.size() && (*this)(args[index], depth + 1)) return true;
         }

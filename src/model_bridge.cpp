@@ -16,21 +16,9 @@ namespace {
 
 constexpr int kMaxHops = 2;
 
-// Follows an origin into object literals: `const b = { writer }; b.writer` → writer's origin.
-Origin into_literals(const FileModel& m, Origin o) {
-  for (int i = 0; i < 8 && !o.path.empty(); ++i) {
-    Node obj = FileModel::strip_await(o.expr);
-    if (!obj.is("object")) break;
-    Node v = m.property(obj, o.path.front());
-    if (v.null()) break;
-    Origin inner = m.trace(v);
-    inner.path.insert(inner.path.end(), o.path.begin() + 1, o.path.end());
-    o = std::move(inner);
-  }
-  return o;
+Origin origin_of(const FileModel& m, const Node& expr) {
+  return analysis::into_literals(m, m.trace(expr));
 }
-
-Origin origin_of(const FileModel& m, const Node& expr) { return into_literals(m, m.trace(expr)); }
 
 // Where a declared binding's value comes from (its initialiser, or its only assignment).
 std::optional<Origin> binding_origin(const FileModel& m, const Binding& b) {
@@ -41,7 +29,7 @@ std::optional<Origin> binding_origin(const FileModel& m, const Binding& b) {
   if (value.null()) return std::nullopt;
   Origin o = m.trace(value);
   o.path.insert(o.path.end(), b.path.begin(), b.path.end());
-  o = into_literals(m, std::move(o));
+  o = analysis::into_literals(m, std::move(o));
   if (!o.binding) o.binding = &b;
   return o;
 }

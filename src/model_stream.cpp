@@ -8,6 +8,8 @@
 #include <cctype>
 #include <functional>
 
+#include "v15check/analysis/conditions.h"
+#include "v15check/analysis/guard_conditions.h"
 #include "v15check/model.h"
 #include "v15check/text.h"
 
@@ -405,17 +407,7 @@ namespace {
 
 constexpr int kMaxParameterHops = 3;
 
-bool is_loop(const Node& n) {
-  return n.is("for_statement") || n.is("for_in_statement") || n.is("while_statement") ||
-         n.is("do_statement");
-}
-
-bool is_nullish(const Node& n) {
-  Node s = FileModel::strip(n);
-  if (s.is("null") || s.is("undefined")) return true;
-  if (s.is("identifier") && s.text() == "undefined") return true;
-  return s.is("unary_expression") && s.field("operator").text() == "void";
-}
+bool is_loop(const Node& n) { return is_loop_kind(n.kind()); }
 
 class StreamScan {
  public:
@@ -562,31 +554,9 @@ class StreamScan {
 
   // -- guards -----------------------------------------------------------------------------------
 
-  // Whether `cond` holds when `subject` is missing: `!x`, `x == null`, `x === undefined`, or
-  // one side of an `||`.
-  bool tests_missing(const Node& cond, const std::function<bool(const Node&)>& subject,
-                     int depth = 0) const {
-    if (depth > kMaxConditionDepth) return false;  // `a || b || …` nests one level per operand
-    Node c = FileModel::strip(cond);
-    if (c.is("unary_expression") && c.field("operator").text() == "!")
-      return subject(c.field("argument"));
-    if (c.is("binary_expression")) {
-      std::string_view op = c.field("operator").kind();
-      if (op == "||")
-        return tests_missing(c.field("left"), subject, depth + 1) ||
-               tests_missing(c.field("right"), subject, depth + 1);
-      if (op == "===" || op == "==") {
-        Node l = c.field("left"), r = c.field("right");
-        if (is_nullish(r)) return subject(l);
-        if (is_nullish(l)) return subject(r);
-      }
-    }
-    return false;
-  }
-
   Node first_guard(const std::function<bool(const Node&)>& subject) const {
     for (const Node& stmt : m_.nodes_in("if_statement", out_.region))
-      if (tests_missing(stmt.field("condition"), subject)) return stmt;
+      if (analysis::tests_missing(stmt.field("condition"), subject)) return stmt;
     return {};
   }
 
@@ -645,6 +615,8 @@ class StreamScan {
     return !out_.auth_header.null() &&
            reaches(n, [&](const Node& x) { return x == out_.auth_header; });
   }
+
+  static constexpr const char* kAgentToken = "eyJ.agent.token";
 
   bool strips_bearer(const Node& call) const {
     static constexpr std::array<std::string_view, 9> kStrippers = {
@@ -710,6 +682,15 @@ class StreamScan {
         out_.bearer_strip = call;
         break;
       }
+      // Decide it on the value: the agent sends `Bearer <jwt>`, so the token must be <jwt>.
+      analysis::Facts header = {analysis::Fact::of(
+          [this](const FileModel&, const Node& n) { return n == out_.auth_header; },
+          analysis::Fact::Kind::Value, std::string("Bearer ") + kAgentToken)};
+      out_.token_for_agent_header = analysis::value_under(m_, out_.token, header);
+      if (out_.token_for_agent_header && *out_.token_for_agent_header != kAgentToken)
+        out_.bearer_strip = Node{};
+      else if (out_.token_for_agent_header && out_.bearer_strip.null())
+        out_.bearer_strip = out_.token;  // stripped by means the heuristics do not name
     }
     for (const Binding& b : m_.bindings()) {
       if (b.kind != BindingKind::Const && b.kind != BindingKind::Let && b.kind != BindingKind::Var)

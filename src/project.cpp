@@ -106,7 +106,11 @@ Project::Project(SourceSet sources, Config config, PreparedFiles prepared)
       config_(std::move(config)),
       files_(std::move(prepared.models)),
       parse_failures_(std::move(prepared.parse_failures)),
-      docker_(std::move(prepared.docker)) {}
+      docker_(std::move(prepared.docker)) {
+  // the same relations as a project that reads its own files: a history's revision names its
+  // bindings as its wrangler config declares them
+  adopt_wrangler_bindings();
+}
 
 const FileModel* Project::file(Role role) const {
   auto it = files_.find(role);

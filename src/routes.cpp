@@ -221,49 +221,56 @@ std::pair<std::string, Node> method_for(const FileModel& m, const Node& anchor,
   return {};
 }
 
-// Whether an earlier `if` branch always takes the request a later route is for: its condition is
-// true for that method and path, it never completes normally, and control reaches the later
-// route only by passing it.
-bool shadows(const FileModel& m, const Route& earlier, const Route& later) {
-  if (earlier.kind != Route::Kind::IfBranch || later.kind != Route::Kind::IfBranch) return false;
-  if (earlier.function != later.function || earlier.anchor == later.anchor) return false;
-  Node list = earlier.anchor.parent();
-  if (!list.contains(later.anchor) || earlier.anchor.contains(later.anchor)) return false;
-  if (!analysis::completes_abruptly(m, earlier.handler)) return false;
+// Whether `earlier`, an `if` before a route in a statement list that leads to it, always takes
+// the route's requests: its branch never completes normally and its condition is true for the
+// route's method and path.
+bool shadows(const FileModel& m, const Node& earlier, const Route& later) {
+  if (!earlier.is("if_statement") || earlier == later.anchor) return false;
+  if (!analysis::completes_abruptly(m, earlier.field("consequence"))) return false;
   std::string method = later.method.empty() ? "GET" : later.method;
   analysis::Facts facts = {
       analysis::Fact::of([](const FileModel& fm, const Node& e) { return is_method_expr(fm, e); },
                          analysis::Fact::Kind::Value, method),
       analysis::Fact::of([](const FileModel& fm, const Node& e) { return is_path_expr(fm, e); },
                          analysis::Fact::Kind::Value, later.path)};
-  return analysis::evaluate(m, earlier.anchor.field("condition"), facts) == analysis::Truth::True;
+  return analysis::evaluate(m, earlier.field("condition"), facts) == analysis::Truth::True;
 }
 
 // Routes that no request can reach: after a statement that always leaves, behind a condition
-// that folds to false, or behind an earlier branch that always takes their requests.
+// that folds to false, or behind an earlier branch that always takes their requests (a prefix
+// test before an exact one). The earlier branches looked at are the `if`s before the route in
+// each statement list that leads to it, up to kMaxListLevels lists out and the nearest
+// kMaxEarlier of each list, so that deeply nested or very long routers stay linear.
 void drop_unreachable(const FileModel& m, std::vector<Route>& routes) {
-  // A router's branches share a statement list; the lists enclosing a route are looked up
-  // through its nearest ancestors (bounded, so deeply nested code stays linear).
   constexpr int kMaxListLevels = 16;
-  std::unordered_map<uint32_t, std::vector<std::size_t>> by_list;  // list row → kept indices
+  constexpr std::size_t kMaxEarlier = 256;
+  std::unordered_map<uint32_t, std::vector<Node>> ifs_of;  // list row → its if statements
+  auto ifs_in = [&](const Node& list) -> const std::vector<Node>& {
+    auto [it, fresh] = ifs_of.try_emplace(list.index());
+    if (fresh)
+      for (const Node& s : list.named_children())
+        if (s.is("if_statement")) it->second.push_back(s);
+    return it->second;
+  };
   std::vector<Route> kept;
   for (const Route& r : routes) {
     if (!analysis::reachable(m, r.anchor)) continue;
     bool shadowed = false;
-    int level = 0;
-    for (Node p = r.anchor.parent(); !p.null() && level < kMaxListLevels && !shadowed;
-         p = p.parent(), ++level) {
-      auto it = by_list.find(p.index());
-      if (it == by_list.end()) continue;
-      for (std::size_t i : it->second)
-        if (shadows(m, kept[i], r)) {
-          shadowed = true;
-          break;
-        }
+    Node cur = r.anchor;
+    for (int level = 0; level < kMaxListLevels && !shadowed; ++level) {
+      Node p = cur.parent();
+      if (p.null() || is_function_kind(p.kind())) break;
+      if (p.is("statement_block") || p.is("program") || p.is("switch_case")) {
+        const std::vector<Node>& ifs = ifs_in(p);
+        auto end = std::lower_bound(ifs.begin(), ifs.end(), cur.start_byte(),
+                                    [](const Node& s, uint32_t at) { return s.start_byte() < at; });
+        std::size_t n = 0;
+        for (auto it = end; it != ifs.begin() && n < kMaxEarlier && !shadowed; ++n)
+          shadowed = shadows(m, *--it, r);
+      }
+      cur = p;
     }
-    if (shadowed) continue;
-    by_list[r.anchor.parent().index()].push_back(kept.size());
-    kept.push_back(r);
+    if (!shadowed) kept.push_back(r);
   }
   routes = std::move(kept);
 }

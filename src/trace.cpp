@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <functional>
 
+#include "v15check/facts/image_files.h"
 #include "v15check/report.h"
 
 namespace v15 {
@@ -38,19 +39,18 @@ std::string install_label(const Project& p) {
   return fmt::format("image installs {}", script.empty() ? "the agent script" : cap(script));
 }
 
-// The Dockerfile line that puts the startProcess script into the image: a heredoc written to it,
-// or a COPY/ADD whose destination is it (or its directory).
+// The Dockerfile line that puts the startProcess script into the image, as docker.agent-sync
+// finds it (the image fact, with COPY --from followed).
 Location install_location(const Project& p) {
   const dockerfile::Dockerfile* d = p.docker();
   const std::string& script = p.start_process_env().script_path;
-  if (!d || script.empty()) return {};
-  std::string path = p.source(Role::Dockerfile).path;
-  for (const auto& w : d->written_files())
-    if (w.path == script) return {path, w.line, 0};
-  std::string dir = script.substr(0, script.rfind('/') + 1);
-  for (const auto& c : d->copies())
-    if (c.destination == script || c.destination == dir) return {path, c.line, 0};
-  return {};
+  if (!d) return {};
+  facts::Image image(*d);
+  facts::AgentInstall install = facts::agent_install(
+      image, *d, facts::normal_path(script.empty() ? p.config().agent_image_path : script),
+      facts::context_path(p.source(Role::Agent).path));
+  if (!install.write) return {};
+  return {p.source(Role::Dockerfile).path, install.write->line, 0};
 }
 
 std::string callback_label(const Project& p) {

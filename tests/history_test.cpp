@@ -148,6 +148,35 @@ TEST(HistoryDeletion, ARoleFileDeletedAfterItExistedIsAFailNotAbsent) {
   EXPECT_GT(jwt_checks, 0u);
 }
 
+TEST(HistoryWrangler, AChangeToTheWranglerConfigAloneFlipsTheChecksThatReadIt) {
+  if (!testing::git_available()) GTEST_SKIP() << "git is not installed";
+  testing::TempDir dir;
+  std::filesystem::path repo = dir / "repo";
+  std::filesystem::create_directories(repo);
+  ASSERT_EQ(testing::git(repo, {"init", "-q"}).exit_code, 0);
+  auto files = testing::load_tree(testing::fixtures_dir() / "v15-pass");
+  testing::write_tree(repo, files);
+  ASSERT_EQ(testing::git(repo, {"add", "-A"}).exit_code, 0);
+  ASSERT_EQ(testing::git(repo, {"commit", "-q", "-m", "The flow"}).exit_code, 0);
+  // the deployment renames the sandbox binding; the DO still reads env.SANDBOX_CONTAINER
+  std::string& wrangler = files.at("wrangler.jsonc");
+  const std::string from = "\"name\": \"SANDBOX_CONTAINER\"";
+  ASSERT_NE(wrangler.find(from), std::string::npos);
+  wrangler.replace(wrangler.find(from), from.size(), "\"name\": \"Sandbox\"");
+  testing::write_tree(repo, {{"wrangler.jsonc", wrangler}});
+  ASSERT_EQ(testing::git(repo, {"commit", "-q", "-am", "Rename the binding"}).exit_code, 0);
+
+  Registry registry = default_registry();
+  history::Options options;
+  options.directory = repo.string();
+  history::Timeline t = history::build_timeline(registry, options);
+  ASSERT_EQ(t.commits.size(), 2u);
+  std::set<std::string> flipped;
+  for (std::size_t c = 0; c < t.checks.size(); ++c)
+    if (t.at(c, 0).state != t.at(c, 1).state) flipped.insert(t.checks[c]->id);
+  EXPECT_EQ(flipped, std::set<std::string>{"do.dispatch-get-sandbox"});
+}
+
 TEST_F(HistoryEngine, FollowsARenamedRoleFile) {
   ASSERT_EQ(timeline_->renames.size(), 1u);
   const history::Rename& r = timeline_->renames[0];

@@ -237,10 +237,6 @@ class History:
         for e in m["edits"]:
             if e.get("delete") and e["file"] in ROLE_OF_DEFAULT:
                 return False
-            # `v15check history` does not yet see a flip caused by a wrangler.jsonc-only change
-            # (plain `--rev` does); until it does, such mutants are not planted.
-            if e["file"] == "wrangler.jsonc":
-                return False
         return True
 
     # -- the tree -----------------------------------------------------------------------------

@@ -113,7 +113,7 @@ Payload classify(const FileModel& m, const Node& expr, int depth, Node* json_nod
         auto params = f.parameters();
         for (std::size_t i = 0; i < params.size(); ++i) {
           if (!params[i].contains(b->name_node)) continue;
-          for (const Node& call : calls_of(m, f)) {
+          for (const Node& call : invocations_of(m, f)) {
             auto args = FileModel::arguments(call);
             if (i >= args.size()) continue;
             Payload p = classify(m, args[i], depth + 1, json_node);

@@ -39,6 +39,13 @@ Outcome stream_verify_jwt(const CheckContext& ctx) {
         at_verify, fmt::format("verifyExecutionToken gets `{}` (line {}), which does not come "
                                "from the Authorization header read at line {}",
                                snippet(s->token), s->verify_call.line(), s->auth_header.line()));
+  if (s->bearer_strip.null() && s->token_for_agent_header)
+    return Outcome::fail(
+        at_verify,
+        fmt::format("for the agent's `Authorization: Bearer <jwt>` the token passed to "
+                    "verifyExecutionToken (line {}) is '{}', not the JWT: the `Bearer ` prefix "
+                    "is not stripped, so every token fails verification",
+                    s->verify_call.line(), cap(*s->token_for_agent_header)));
   if (s->bearer_strip.null())
     return Outcome::fail(
         at_verify, fmt::format("the token passed to verifyExecutionToken (line {}) is the raw "

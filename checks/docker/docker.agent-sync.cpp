@@ -18,6 +18,8 @@ using analysis::diff_lines;
 using analysis::LineDiff;
 using analysis::lines_of;
 using analysis::normalise_newlines;
+using facts::agent_install;
+using facts::AgentInstall;
 using facts::base_name;
 using facts::context_path;
 using facts::ends_with_path;
@@ -177,39 +179,23 @@ Outcome run(const CheckContext& ctx) {
   }
   std::string agent_path = context_path(agent.path);
   Image image(*d);
-  // a relative script (cwd unknown) matches an image path that ends with it
-  std::string target = script;
-  if (!script.empty() && script.front() != '/') {
-    std::string found;
-    for (const auto& [path, w] : image.heredoc_writes(image.final_stage()))
-      if (ends_with_path(path, script)) found = path;
-    for (const df::Copy& c : d->copies())
-      if (c.instruction->stage == image.final_stage())
-        if (auto dest = image.destination_of(c, agent_path))
-          if (ends_with_path(*dest, script)) found = *dest;
-    if (!found.empty()) target = found;
+  AgentInstall install = agent_install(image, *d, script, agent_path);
+  const std::string& target = install.target;
+  std::string via;
+  for (const auto& [from, line] : install.hops) {
+    ev.push_back({p.location(Role::Dockerfile, line), "COPY --from"});
+    via += fmt::format(", copied from stage {} at line {}", from, line);
   }
-  int stage = image.final_stage();
-  std::string path = target, via;
-  std::optional<ImageWrite> w;
-  for (int hop = 0; hop < 4; ++hop) {
-    w = image.last_write(stage, path, agent_path);
-    if (!w || w->kind != ImageWrite::Kind::Copy || w->from.empty()) break;
-    auto from_stage = image.stage_named(w->from);
-    if (!from_stage) {
-      ev.push_back({p.location(Role::Dockerfile, w->line), "COPY --from"});
-      return Outcome::fail(
-          p.location(Role::Dockerfile, w->line),
-          fmt::format("{}:{} copies {} from image {}, which this tool cannot "
-                      "compare with {}",
-                      p.source(Role::Dockerfile).path, w->line, cap(target), w->from, agent.path),
-          ev);
-    }
-    ev.push_back({p.location(Role::Dockerfile, w->line), "COPY --from"});
-    via += fmt::format(", copied from stage {} at line {}", w->from, w->line);
-    stage = *from_stage;
-    path = w->source;
+  if (!install.external_from.empty()) {
+    ev.push_back({p.location(Role::Dockerfile, install.external_line), "COPY --from"});
+    return Outcome::fail(p.location(Role::Dockerfile, install.external_line),
+                         fmt::format("{}:{} copies {} from image {}, which this tool cannot "
+                                     "compare with {}",
+                                     p.source(Role::Dockerfile).path, install.external_line,
+                                     cap(target), install.external_from, agent.path),
+                         ev);
   }
+  const std::optional<ImageWrite>& w = install.write;
   if (!w) {
     auto [elsewhere, line] = agent_elsewhere(ctx, image, agent_path);
     return Outcome::fail(

@@ -45,7 +45,7 @@ Guard function_guard(const FileModel& m, const Function& f, int depth) {
                                "rejection",
                                name.empty() ? "a call" : name)};
   }
-  auto calls = calls_of(m, f);
+  auto calls = invocations_of(m, f);
   if (calls.empty()) return {false, fmt::format("in {}(), whose promise is never caught", f.name)};
   for (const Node& c : calls) {
     Guard g = guard_of(m, c, depth + 1);

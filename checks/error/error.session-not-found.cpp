@@ -163,7 +163,7 @@ class SessionPath {
           fmt::format("it escapes {}() uncaught: the runtime answers with an opaque error", f.name),
           m_.location(f.node),
           {}};
-    auto calls = calls_of(m_, f);
+    auto calls = invocations_of(m_, f);
     if (calls.empty())
       return {false,
               fmt::format("{}() is never called in {}", f.name, m_.path()),

@@ -120,12 +120,9 @@ class CheckContext {
 
   // The parsed model of a role, or a FAIL outcome saying why it is unavailable.
   Expected<const FileModel*> file(Role role) const;
-  const FileModel* file(Role role, Outcome& failure) const;
   // A method of the configured DO class with its region; FAIL when the file, class or method is
   // missing or a parse error sits inside the method.
   Expected<MethodScope> do_method(std::string_view name, bool with_helpers = true) const;
-  std::optional<MethodScope> do_method(std::string_view name, Outcome& failure,
-                                       bool with_helpers = true) const;
   // A Found suffix naming the file's first parse error, for "construct not found" failures.
   std::string parse_note(const FileModel& m) const;
   // A FAIL located at line 1 of a role's file.

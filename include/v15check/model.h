@@ -317,36 +317,11 @@ class FileModel {
   mutable std::shared_ptr<analysis::Memo> analysis_memo_;
 };
 
-// -- matchers: a small vocabulary in the spirit of clang's AST matchers ---------------------------
+// -- matchers: the two that checks pass to FileModel::find --------------------------------------
 namespace match {
-Matcher any();
-Matcher kind(std::string kind);
-Matcher ident(std::string name);            // an identifier (after stripping wrappers)
-Matcher str(std::string value);             // folds to this string
-Matcher num(double value);                  // folds to this number
-Matcher this_member(std::string property);  // this.property
-Matcher member(std::string object_last_name, std::string property);  // x.object.property
-Matcher member(std::string property);                                // anything.property
-Matcher callee(std::string name);            // a call whose callee's last name is name
-Matcher call(Matcher callee_matcher);        // a call_expression whose callee matches
-Matcher call(std::string callee_last_name);  // shorthand
-Matcher method_call(std::string object_last_name, std::string method);  // x.obj.method(…)
+Matcher call(std::string callee_last_name);  // a call whose callee's last name is this
 Matcher new_expr(std::string constructor_name);
-Matcher arg(std::size_t index, Matcher m);  // (on a call) argument index matches
-Matcher env(std::string name);              // an env read of `name`
-Matcher derives(Matcher m);                 // the value originates where m holds
-Matcher all_of(std::vector<Matcher> ms);
-Matcher any_of(std::vector<Matcher> ms);
-Matcher not_(Matcher m);
 }  // namespace match
-
-// Any call/new whose callee and arguments satisfy the matchers, combined.
-inline Matcher operator&&(Matcher a, Matcher b) {
-  return match::all_of({std::move(a), std::move(b)});
-}
-inline Matcher operator||(Matcher a, Matcher b) {
-  return match::any_of({std::move(a), std::move(b)});
-}
 
 // -- cross-file facts ----------------------------------------------------------------------------
 
@@ -491,6 +466,9 @@ struct ContainerStream {
   // The call the token derives from that drops the `Bearer ` prefix: `.slice(7)`,
   // `.replace('Bearer ', '')`, `.split(' ')`, `/^Bearer (.+)/.exec(header)`…
   Node bearer_strip;
+  // What the token is for the header the agent sends ("Bearer <jwt>"), when the source decides
+  // it; a strip that leaves anything but <jwt> (`replace('bearer ', '')`) does not strip.
+  std::optional<std::string> token_for_agent_header;
   // Holds the verify result: `const payload = await verifyExecutionToken(…)`.
   const Binding* payload = nullptr;
   Node verify_guard;         // the `if` whose condition holds for a null result (`!payload`)
@@ -618,9 +596,9 @@ struct CallbackRequest {
 // Whether the value of `expr` flows from a node satisfying `origin` (FileModel::derives_from),
 // also from a parameter of a same-file function to the arguments of its calls (a few levels).
 bool flows_from(const FileModel& m, const Node& expr, const Matcher& origin, int max_depth = 3);
-// The calls in the file that invoke `f`: by name, through a binding of it, `this.f()`, or through
-// a parameter that a call passes `f` to (one level).
-std::vector<Node> calls_of(const FileModel& m, const Function& f);
+// The calls in the file that invoke `f`: FileModel::calls_of (by name, through a binding of it,
+// `this.f()`), and also calls through a parameter that a call passes `f` to (one level).
+std::vector<Node> invocations_of(const FileModel& m, const Function& f);
 // A read of environment variable `name` as AgentEnv records it (member, destructured, helper).
 Matcher env_read(const AgentEnv& env, std::string name);
 

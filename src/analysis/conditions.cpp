@@ -627,6 +627,20 @@ class Executor {
   }
 
   Flow run(const Node& s) {
+    // statements nest without bound: past kMaxNesting a statement is taken to complete
+    // normally without leaving (unknown, not a decided exit), and the recursion stays bounded
+    if (nesting_ > kMaxNesting) {
+      Flow unknown;
+      unknown.falls = true;
+      return unknown;
+    }
+    ++nesting_;
+    Flow r = run_statement(s);
+    --nesting_;
+    return r;
+  }
+
+  Flow run_statement(const Node& s) {
     Flow f;
     if (seeking() && s == from_) found_from_ = true;
     if (seeking() && !s.contains(from_)) return f;
@@ -817,6 +831,8 @@ class Executor {
   int depth_;
   Node from_;
   bool found_from_ = false;
+  int nesting_ = 0;
+  static constexpr int kMaxNesting = 200;
   std::vector<Exit> exits_;
   std::unordered_set<uint32_t> seen_;
 };

@@ -67,7 +67,12 @@ Truth truth_depth(const FileModel& m, const Node& expr, int depth) {
   return Truth::Unknown;
 }
 
-bool abrupt_uncached(const FileModel& m, const Node& s);
+// Statements nest without bound; past this depth a statement is taken to complete normally
+// (the conservative answer: code after it stays reachable), so the recursion stays bounded.
+constexpr int kMaxStatementDepth = 200;
+
+bool abrupt_depth(const FileModel& m, const Node& stmt, int depth);
+bool abrupt_uncached(const FileModel& m, const Node& s, int depth);
 
 // Whether a loop body can leave the loop itself by `break` (not one of a nested loop/switch).
 bool breaks_out(const Node& n, bool top = true) {
@@ -80,14 +85,14 @@ bool breaks_out(const Node& n, bool top = true) {
   return false;
 }
 
-bool abrupt_uncached(const FileModel& m, const Node& s) {
+bool abrupt_uncached(const FileModel& m, const Node& s, int depth) {
   std::string_view k = s.kind();
   if (k == "return_statement" || k == "throw_statement" || k == "break_statement" ||
       k == "continue_statement")
     return true;
   if (k == "statement_block") {
     for (const Node& c : statements_of(s))
-      if (completes_abruptly(m, c)) return true;
+      if (abrupt_depth(m, c, depth + 1)) return true;
     return false;
   }
   if (k == "if_statement") {
@@ -95,17 +100,17 @@ bool abrupt_uncached(const FileModel& m, const Node& s) {
     Node cons = s.field("consequence");
     Node alt = s.field("alternative");
     if (alt.is("else_clause")) alt = alt.named_child(0);
-    if (t == Truth::True) return completes_abruptly(m, cons);
-    if (t == Truth::False) return !alt.null() && completes_abruptly(m, alt);
-    return !alt.null() && completes_abruptly(m, cons) && completes_abruptly(m, alt);
+    if (t == Truth::True) return abrupt_depth(m, cons, depth + 1);
+    if (t == Truth::False) return !alt.null() && abrupt_depth(m, alt, depth + 1);
+    return !alt.null() && abrupt_depth(m, cons, depth + 1) && abrupt_depth(m, alt, depth + 1);
   }
   if (k == "try_statement") {
     Node fin = s.field("finalizer");
-    if (!fin.null() && completes_abruptly(m, fin.field("body"))) return true;
+    if (!fin.null() && abrupt_depth(m, fin.field("body"), depth + 1)) return true;
     Node handler = s.field("handler");
-    bool body = completes_abruptly(m, s.field("body"));
+    bool body = abrupt_depth(m, s.field("body"), depth + 1);
     if (handler.null()) return body;
-    return body && completes_abruptly(m, handler.field("body"));
+    return body && abrupt_depth(m, handler.field("body"), depth + 1);
   }
   if (k == "while_statement" || k == "for_statement" || k == "do_statement") {
     // `while (true)` / `for (;;)` without a break never completes normally
@@ -118,7 +123,7 @@ bool abrupt_uncached(const FileModel& m, const Node& s) {
       endless = constant_truth(m, cond.named_child(0)) == Truth::True;
     return endless && !breaks_out(s.field("body"));
   }
-  if (k == "labeled_statement") return completes_abruptly(m, s.field("body"));
+  if (k == "labeled_statement") return abrupt_depth(m, s.field("body"), depth + 1);
   if (k == "expression_statement") {
     // `process.exit(…)` ends the program
     Node e = s.named_child(0);
@@ -168,16 +173,20 @@ std::vector<Node> statements_of(const Node& n) {
   return out;
 }
 
-bool completes_abruptly(const FileModel& m, const Node& stmt) {
-  if (stmt.null()) return false;
+bool completes_abruptly(const FileModel& m, const Node& stmt) { return abrupt_depth(m, stmt, 0); }
+
+namespace {
+bool abrupt_depth(const FileModel& m, const Node& stmt, int depth) {
+  if (stmt.null() || depth > kMaxStatementDepth) return false;
   auto& memo = m.analysis_memo().abrupt;
   if (auto it = memo.find(stmt.index()); it != memo.end()) return it->second;
-  // a block's statements are decided before the block (the recursion is bounded by nesting,
-  // which the parser bounds); memoised so each statement is decided once
-  bool r = abrupt_uncached(m, stmt);
+  // a block's statements are decided before the block, each once (memoised); the recursion
+  // is bounded by kMaxStatementDepth
+  bool r = abrupt_uncached(m, stmt, depth);
   memo.emplace(stmt.index(), r);
   return r;
 }
+}  // namespace
 
 bool reachable(const FileModel& m, const Node& n) {
   if (n.null()) return false;

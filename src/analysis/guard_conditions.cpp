@@ -16,6 +16,7 @@ bool is_empty_value(const FileModel& m, const Node& n) {
 bool is_nullish(const Node& n) {
   Node s = FileModel::strip(n);
   if (s.is("null") || s.is("undefined")) return true;
+  if (s.is("unary_expression") && s.field("operator").text() == "void") return true;
   return s.is("identifier") && s.text() == "undefined";
 }
 

@@ -139,4 +139,17 @@ std::vector<Node> values_reaching(const FileModel& m, const Node& expr, int help
   return out;
 }
 
+Origin into_literals(const FileModel& m, Origin o) {
+  for (int i = 0; i < 8 && !o.path.empty(); ++i) {
+    Node obj = FileModel::strip_await(o.expr);
+    if (!obj.is("object")) break;
+    Node v = m.property(obj, o.path.front());
+    if (v.null()) break;
+    Origin inner = m.trace(v);
+    inner.path.insert(inner.path.end(), o.path.begin() + 1, o.path.end());
+    o = std::move(inner);
+  }
+  return o;
+}
+
 }  // namespace v15::analysis

@@ -28,25 +28,11 @@ std::vector<Node> call_arguments(const FileModel& m, const Binding& param) {
   for (std::size_t i = 0; i < params.size(); ++i)
     if (params[i].contains(param.name_node)) index = i;
   if (index == params.size()) return out;
-  for (const Node& call : calls_of(m, *f)) {
+  for (const Node& call : invocations_of(m, *f)) {
     auto args = FileModel::arguments(call);
     if (index < args.size() && !args[index].is("spread_element")) out.push_back(args[index]);
   }
   return out;
-}
-
-// Follows an origin into object literals: `const b = { writer }; b.writer` → writer's origin.
-Origin into_literals(const FileModel& m, Origin o) {
-  for (int i = 0; i < 8 && !o.path.empty(); ++i) {
-    Node obj = FileModel::strip_await(o.expr);
-    if (!obj.is("object")) break;
-    Node v = m.property(obj, o.path.front());
-    if (v.null()) break;
-    Origin inner = m.trace(v);
-    inner.path.insert(inner.path.end(), o.path.begin() + 1, o.path.end());
-    o = std::move(inner);
-  }
-  return o;
 }
 
 bool json_text_is_error(const std::string& text) {
@@ -93,12 +79,12 @@ BridgeValues::BridgeValues(const Project& p, const FileModel& m) : cb_(p.chat_br
 bool BridgeValues::is_writer(const Node& expr, int depth) const {
   if (expr.null()) return false;
   if (cb_.model == &m_ && cb_.is_writer(m_, expr)) return true;
-  return writer_origin(into_literals(m_, m_.trace(expr)), depth);
+  return writer_origin(analysis::into_literals(m_, m_.trace(expr)), depth);
 }
 
 bool BridgeValues::is_bridge(const Node& expr, int depth) const {
   if (expr.null()) return false;
-  return bridge_origin(into_literals(m_, m_.trace(expr)), depth);
+  return bridge_origin(analysis::into_literals(m_, m_.trace(expr)), depth);
 }
 
 bool BridgeValues::reads_map(const Node& expr) const {
@@ -130,7 +116,7 @@ bool BridgeValues::is_settle(const Node& call) const {
   Node obj = FileModel::callee_object(call);
   if (!obj.null()) return is_bridge(obj);
   // a destructured `{ resolve } = bridge`
-  Origin o = into_literals(m_, m_.trace(callee));
+  Origin o = analysis::into_literals(m_, m_.trace(callee));
   if (o.path.empty()) return false;
   Origin base = o;
   base.path.pop_back();

@@ -183,4 +183,36 @@ std::optional<std::string> Image::copy_source(const df::Copy& c, const std::stri
   return std::nullopt;
 }
 
+AgentInstall agent_install(const Image& image, const dockerfile::Dockerfile& d,
+                           const std::string& script, const std::string& agent_context_path) {
+  AgentInstall out;
+  out.target = script;
+  if (!script.empty() && script.front() != '/') {
+    std::string found;
+    for (const auto& [path, w] : image.heredoc_writes(image.final_stage()))
+      if (ends_with_path(path, script)) found = path;
+    for (const dockerfile::Copy& c : d.copies())
+      if (c.instruction->stage == image.final_stage())
+        if (auto dest = image.destination_of(c, agent_context_path))
+          if (ends_with_path(*dest, script)) found = *dest;
+    if (!found.empty()) out.target = found;
+  }
+  int stage = image.final_stage();
+  std::string path = out.target;
+  for (int hop = 0; hop < 4; ++hop) {
+    out.write = image.last_write(stage, path, agent_context_path);
+    if (!out.write || out.write->kind != ImageWrite::Kind::Copy || out.write->from.empty()) break;
+    auto from_stage = image.stage_named(out.write->from);
+    if (!from_stage) {
+      out.external_from = out.write->from;
+      out.external_line = out.write->line;
+      break;
+    }
+    out.hops.push_back({out.write->from, out.write->line});
+    stage = *from_stage;
+    path = out.write->source;
+  }
+  return out;
+}
+
 }  // namespace v15::facts

@@ -24,4 +24,7 @@ std::vector<Node> returned_values(const FileModel& m, const Function& f);
 // value.
 std::vector<Node> values_reaching(const FileModel& m, const Node& expr, int helper_depth = 3);
 
+// Follows an origin into object literals: `const b = { writer }; b.writer` → writer's origin.
+Origin into_literals(const FileModel& m, Origin o);
+
 }  // namespace v15::analysis

@@ -68,4 +68,20 @@ class Image {
   int final_stage_ = -1;
 };
 
+// Where the image gets the script startProcess runs: `script` resolved to an image path (a
+// relative script matches the image path that ends with it) and the instruction that last writes
+// it in the final stage, followed through COPY --from stages of this file. One answer for
+// docker.agent-sync and --trace.
+struct AgentInstall {
+  std::string target;                             // the image path
+  std::optional<ImageWrite> write;                // null when nothing in the final stage writes it
+  std::vector<std::pair<std::string, int>> hops;  // each COPY --from followed: stage, line
+  // A COPY --from naming an image (not a stage of this file): its name and line; `write` is
+  // that COPY.
+  std::string external_from;
+  int external_line = 0;
+};
+AgentInstall agent_install(const Image& image, const dockerfile::Dockerfile& d,
+                           const std::string& script, const std::string& agent_context_path);
+
 }  // namespace v15::facts
