@@ -45,16 +45,19 @@ std::vector<Case> load_cases(const nlohmann::json& arr, const std::string& file)
       ed.remove = e.value("delete", false);
       c.edits.push_back(std::move(ed));
     }
-    // Each entry is { "id", "at", "found" }; a missing pin is left for the catalogue test to
-    // name rather than failing the whole load.
+    // `fail` lists the IDs (the first one names the file); `at` and `found` map each of them to
+    // its pins. A missing pin is left for the catalogue test to name rather than failing the load.
     if (j.contains("fail"))
       for (const auto& f : j["fail"]) {
-        std::string id = f.at("id").get<std::string>();
+        std::string id = f.get<std::string>();
         if (c.primary.empty()) c.primary = id;
         if (!c.fail.insert(id).second) throw std::runtime_error(c.name + " lists " + id + " twice");
-        if (f.contains("at")) c.at[id] = f["at"].get<std::string>();
-        if (f.contains("found")) c.found[id] = f["found"].get<std::string>();
       }
+    for (const char* key : {"at", "found"}) {
+      if (!j.contains(key)) continue;
+      auto& pins = std::string_view(key) == "at" ? c.at : c.found;
+      for (const auto& [id, v] : j[key].items()) pins[id] = v.get<std::string>();
+    }
     out.push_back(std::move(c));
   }
   return out;

@@ -23,25 +23,6 @@ using analysis::Predicate;
 using analysis::throwing_tests;
 using facts::kDispatchMethod;
 
-// A property of a record implies the record: a session with a status (or a sandboxId) exists,
-// so the facts also say that the object read from is truthy.
-analysis::Facts record_exists(const FileModel& m, const Node& body, std::string_view property) {
-  analysis::Facts out;
-  for (const Node& mem : m.nodes_in("member_expression", m.region(body))) {
-    Node obj = FileModel::strip(mem.field("object"));
-    if (mem.field("property").text() != property || !obj.is("identifier")) continue;
-    std::string name(obj.text());
-    out.push_back(analysis::Fact::of(
-        [name](const FileModel&, const Node& n) {
-          Node e = FileModel::strip(n);
-          return e.is("identifier") && e.text() == name;
-        },
-        analysis::Fact::Kind::Truthy));
-    break;
-  }
-  return out;
-}
-
 Outcome sandbox_id(const CheckContext& ctx) {
   auto s = ctx.do_method(kDispatchMethod);
   if (!s) return s.failure();
@@ -49,7 +30,7 @@ Outcome sandbox_id(const CheckContext& ctx) {
   const Function& fn = *s->function;
   Predicate target = [&](const Node& n) { return is_named(m, fn, n, "sandboxId"); };
   // Decided on the logic: with sandboxId falsy, every path through the body must reject.
-  analysis::Facts facts = record_exists(m, fn.body, "sandboxId");
+  analysis::Facts facts = analysis::record_exists(m, fn.body, "sandboxId");
   facts.push_back(analysis::Fact::of([&](const FileModel&, const Node& n) { return target(n); },
                                      analysis::Fact::Kind::Falsy));
   analysis::Paths p = analysis::paths(m, fn.body, facts);

@@ -58,25 +58,6 @@ std::vector<std::string> string_set(const FileModel& m, const Node& expr, int de
   return out;
 }
 
-// A property of a record implies the record: a session with a status (or a sandboxId) exists,
-// so the facts also say that the object read from is truthy.
-analysis::Facts record_exists(const FileModel& m, const Node& body, std::string_view property) {
-  analysis::Facts out;
-  for (const Node& mem : m.nodes_in("member_expression", m.region(body))) {
-    Node obj = FileModel::strip(mem.field("object"));
-    if (mem.field("property").text() != property || !obj.is("identifier")) continue;
-    std::string name(obj.text());
-    out.push_back(analysis::Fact::of(
-        [name](const FileModel&, const Node& n) {
-          Node e = FileModel::strip(n);
-          return e.is("identifier") && e.text() == name;
-        },
-        analysis::Fact::Kind::Truthy));
-    break;
-  }
-  return out;
-}
-
 Outcome session_status(const CheckContext& ctx) {
   auto s = ctx.do_method(kDispatchMethod);
   if (!s) return s.failure();
@@ -139,7 +120,8 @@ Outcome session_status(const CheckContext& ctx) {
     analysis::Facts facts = {
         analysis::Fact::of([](const FileModel& fm, const Node& e) { return is_status(fm, e); },
                            analysis::Fact::Kind::Value, w)};
-    for (auto& f : record_exists(m, s->function->body, "status")) facts.push_back(std::move(f));
+    for (auto& f : analysis::record_exists(m, s->function->body, "status"))
+      facts.push_back(std::move(f));
     analysis::Paths p = analysis::paths(m, s->function->body, facts);
     if (p.always_rejects()) {
       if (!rejected.count(w)) rejected[w] = p.exits.back().node;

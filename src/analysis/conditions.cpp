@@ -854,6 +854,23 @@ Fact Fact::of(std::function<bool(const FileModel&, const Node&)> denotes, Kind k
   return f;
 }
 
+Facts record_exists(const FileModel& m, const Node& body, std::string_view property) {
+  Facts out;
+  for (const Node& mem : m.nodes_in("member_expression", m.region(body))) {
+    Node obj = FileModel::strip(mem.field("object"));
+    if (mem.field("property").text() != property || !obj.is("identifier")) continue;
+    std::string name(obj.text());
+    out.push_back(Fact::of(
+        [name](const FileModel&, const Node& n) {
+          Node e = FileModel::strip(n);
+          return e.is("identifier") && e.text() == name;
+        },
+        Fact::Kind::Truthy));
+    break;
+  }
+  return out;
+}
+
 Truth evaluate(const FileModel& m, const Node& cond, const Facts& facts) {
   return Evaluator(m, facts).value(cond).truth();
 }

@@ -35,6 +35,11 @@ struct Fact {
 };
 using Facts = std::vector<Fact>;
 
+// A property read implies its record: when a question assumes something about `x.<property>`
+// (a session's status, its sandboxId), `x` itself exists. The fact that the first record read
+// for that property in `body` is truthy (none when no such read).
+Facts record_exists(const FileModel& m, const Node& body, std::string_view property);
+
 // The truth of a condition under the facts.
 Truth evaluate(const FileModel& m, const Node& cond, const Facts& facts);
 
