@@ -13,30 +13,6 @@ using analysis::Fact;
 using analysis::Facts;
 using analysis::StringKind;
 
-struct Snippet {
-  std::unique_ptr<Project> project;
-  const FileModel* m = nullptr;
-  explicit Snippet(std::string text) {
-    project = project_from({{Role::DurableObject, std::move(text)}});
-    m = project->file(Role::DurableObject);
-  }
-  const Function& fn(std::string_view name) const {
-    const Function* f = m->function(name);
-    if (!f) throw std::runtime_error("no function " + std::string(name));
-    return *f;
-  }
-  Node id(std::string_view name) const {
-    for (const Node& n : m->nodes("identifier"))
-      if (n.text() == name) return n;
-    throw std::runtime_error("no identifier " + std::string(name));
-  }
-  Node init(std::string_view name) const {
-    for (const Binding& b : m->bindings())
-      if (b.name == name) return b.init;
-    throw std::runtime_error("no binding " + std::string(name));
-  }
-};
-
 Facts bearer() {
   return {Fact::of(
       [](const FileModel&, const Node& e) {

@@ -16,41 +16,6 @@ using analysis::Fact;
 using analysis::Facts;
 using analysis::Truth;
 
-struct Snippet {
-  std::unique_ptr<Project> project;
-  const FileModel* m = nullptr;
-  explicit Snippet(std::string text) {
-    project = project_from({{Role::DurableObject, std::move(text)}});
-    m = project->file(Role::DurableObject);
-  }
-  const Function& fn(std::string_view name) const {
-    const Function* f = m->function(name);
-    if (!f) throw std::runtime_error("no function " + std::string(name));
-    return *f;
-  }
-  // The innermost of the first calls whose text starts with `prefix` (`f()` in `f().catch(…)`).
-  Node call(std::string_view prefix) const {
-    Node found;
-    for (const Node& c : m->nodes("call_expression")) {
-      if (c.text().substr(0, prefix.size()) != prefix) continue;
-      if (!found.null() && !found.contains(c)) break;
-      found = c;
-    }
-    if (found.null()) throw std::runtime_error("no call " + std::string(prefix));
-    return found;
-  }
-  Node expr(std::string_view kind, std::string_view text) const {
-    Node n = node_of(*m, kind, text);
-    if (n.null()) throw std::runtime_error("no " + std::string(kind) + " " + std::string(text));
-    return n;
-  }
-  const Binding* binding(std::string_view name) const {
-    for (const Binding& b : m->bindings())
-      if (b.name == name) return &b;
-    throw std::runtime_error("no binding " + std::string(name));
-  }
-};
-
 // -- control flow ---------------------------------------------------------------------------------
 
 TEST(ControlFlow, CodeAfterAReturnIsUnreachable) {
