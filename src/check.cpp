@@ -11,14 +11,15 @@
 
 namespace v15 {
 
-const std::array<GroupInfo, 6>& groups() {
-  static const std::array<GroupInfo, 6> g = {{
+const std::array<GroupInfo, 7>& groups() {
+  static const std::array<GroupInfo, 7> g = {{
       {Group::Routes, "route", "Route Registration"},
       {Group::DurableObject, "do", "ChatSessionAgent DO"},
       {Group::Jwt, "jwt", "JWT Utils"},
       {Group::Agent, "agent", "Container Agent"},
       {Group::Docker, "docker", "Dockerfile Sync"},
       {Group::Error, "error", "Error Handling"},
+      {Group::Flow, "flow", "Flow Integrity"},
   }};
   return g;
 }
@@ -142,6 +143,7 @@ Registry default_registry() {
   register_agent_checks(r);
   register_docker_checks(r);
   register_error_checks(r);
+  register_flow_checks(r);
   return r;
 }
 

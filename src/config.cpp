@@ -46,6 +46,21 @@ const std::map<std::string, std::string>& config_key_docs() {
       {"envPrefixes",
        "array of strings: env name prefixes cross-checked by docker.env-names (default [\"VF_\"])"},
       {"envIgnore", "array of strings: env names docker.env-names ignores (default [])"},
+      {"helperDepth",
+       "integer 0-10: how many same-file helper calls deep \"in method M\" reaches, for every "
+       "check (default 3)"},
+      {"heartbeatMaxMs",
+       "number: the longest heartbeat period of an open HTTP bridge in ms (default 60000)"},
+      {"unbufferedHeaders",
+       "array of \"Name: value\" strings: headers that keep the edge from buffering a stream "
+       "(default [\"Cache-Control: no-transform\", \"Content-Encoding: identity\", "
+       "\"Content-Encoding: none\"])"},
+      {"authFunctions",
+       "array of strings: the functions that authenticate a user (default []: any call whose "
+       "null or false result is answered with 401/403)"},
+      {"verifierFunctions",
+       "array of strings: the execution-token verifiers (default []: the one the JWT file "
+       "exports)"},
       {"disable", "array of {id, reason}: checks turned off, each with a required reason"},
       {"baseline",
        "string: a baseline file relative to the root whose FAILs are accepted (default: none)"},
@@ -443,6 +458,28 @@ Config parse_config(const std::string& text, const std::string& origin,
       c.env_prefixes = p.strings(value, where);
     } else if (key == "envIgnore") {
       c.env_ignore = p.strings(value, where);
+    } else if (key == "helperDepth") {
+      if (!value.is_number_integer() || value.get<int>() < 0 || value.get<int>() > 10)
+        p.fail_value(where, "expected an integer from 0 to 10, found " + Parser::describe(value));
+      c.helper_depth = value.get<int>();
+    } else if (key == "heartbeatMaxMs") {
+      if (!value.is_number() || value.get<double>() <= 0)
+        p.fail_value(where, "expected a positive number, found " + Parser::describe(value));
+      c.heartbeat_max_ms = value.get<double>();
+    } else if (key == "unbufferedHeaders") {
+      c.unbuffered_headers = p.strings(value, where);
+      for (std::size_t i = 0; i < c.unbuffered_headers.size(); ++i) {
+        const std::string& h = c.unbuffered_headers[i];
+        auto colon = h.find(':');
+        if (colon == std::string::npos || colon == 0 ||
+            h.find_first_not_of(" \t", colon + 1) == std::string::npos)
+          p.fail_value(fmt::format("{}/{}", where, i),
+                       fmt::format("expected \"Name: value\", found \"{}\"", h));
+      }
+    } else if (key == "authFunctions") {
+      c.auth_functions = p.strings(value, where);
+    } else if (key == "verifierFunctions") {
+      c.verifier_functions = p.strings(value, where);
     } else if (key == "baseline") {
       c.baseline = p.nonempty_string(value, where);
       if (c.baseline.front() == '/') p.fail_value(where, "expected a path relative to the root");
@@ -504,6 +541,11 @@ std::string config_value(const Config& config, std::string_view key) {
   if (key == "claudeConfigDir") return config.claude_config_dir;
   if (key == "envPrefixes") return list(config.env_prefixes);
   if (key == "envIgnore") return list(config.env_ignore);
+  if (key == "helperDepth") return fmt::format("{}", config.helper_depth);
+  if (key == "heartbeatMaxMs") return fmt::format("{}", config.heartbeat_max_ms);
+  if (key == "unbufferedHeaders") return list(config.unbuffered_headers);
+  if (key == "authFunctions") return list(config.auth_functions);
+  if (key == "verifierFunctions") return list(config.verifier_functions);
   return {};
 }
 

@@ -329,6 +329,7 @@ struct CachedFile {
   std::string failure;  // why a TS/JS file has no model
   std::shared_ptr<const dockerfile::Dockerfile> docker;
   std::exception_ptr error;
+  int helper_depth = 3;  // the commit's helperDepth the model is built with
 };
 
 bool is_script(Role role) { return role != Role::Dockerfile; }
@@ -346,8 +347,13 @@ constexpr std::array<const char*, 3> kWranglerNames = {"wrangler.jsonc", "wrangl
                                                        "wrangler.toml"};
 constexpr std::size_t kWranglerSlot = kAllRoles.size();  // a cache slot next to the roles
 
-std::string cache_key(std::size_t slot, const Version& v) {
-  return fmt::format("{}\x1e{}", slot, v.key());
+// A model depends on the helperDepth of the config it is built under, so that is part of the key.
+std::string cache_key(std::size_t slot, const Version& v, int helper_depth) {
+  return fmt::format("{}\x1e{}\x1e{}", slot, helper_depth, v.key());
+}
+
+int helper_depth_of(const Snapshot& s) {
+  return s.config ? s.config->helper_depth : Config{}.helper_depth;
 }
 
 // Parses the new file versions of a stretch of commits on the available cores; each version is
@@ -363,7 +369,7 @@ void parse_all(std::vector<std::pair<std::size_t, std::shared_ptr<CachedFile>>>&
         if (!entry->source.ok() || slot >= kAllRoles.size()) continue;
         Role role = kAllRoles[slot];
         if (is_script(role)) {
-          FileModelResult r = build_file_model(parser, entry->source, role);
+          FileModelResult r = build_file_model(parser, entry->source, role, entry->helper_depth);
           entry->model = std::move(r.model);
           entry->failure = std::move(r.failure);
         } else {
@@ -556,7 +562,8 @@ class Walk {
     // When each cached version is last used: it is released right after that commit.
     std::unordered_map<std::string, std::size_t> last_use;
     for (std::size_t i = 0; i < snapshots_.size(); ++i)
-      for (auto [slot, v] : slots(snapshots_[i])) last_use[cache_key(slot, *v)] = i;
+      for (auto [slot, v] : slots(snapshots_[i]))
+        last_use[cache_key(slot, *v, helper_depth_of(snapshots_[i]))] = i;
     std::vector<std::vector<std::string>> release(snapshots_.size());
     for (auto& [key, i] : last_use) release[i].push_back(key);
 
@@ -586,10 +593,12 @@ class Walk {
       for (std::size_t i = a; i < b; ++i) {
         if (!runs[i - a]) continue;
         for (auto [slot, v] : slots(snapshots_[i])) {
-          std::string key = cache_key(slot, *v);
+          const int depth = helper_depth_of(snapshots_[i]);
+          std::string key = cache_key(slot, *v, depth);
           if (cache.count(key) || !reading.insert(key).second) continue;
           to_read.push_back({slot < kAllRoles.size() ? kAllRoles[slot] : Role::Worker, v});
           jobs.push_back({slot, std::make_shared<CachedFile>()});
+          jobs.back().second->helper_depth = depth;
         }
       }
       std::vector<SourceFile> read = reader_->read_all(to_read);
@@ -601,7 +610,7 @@ class Walk {
         ++t.stats.files_read;
         if (slot < kAllRoles.size() && is_script(kAllRoles[slot]) && entry->source.ok())
           ++t.stats.files_parsed;
-        cache.emplace(cache_key(slot, *to_read[j].second), entry);
+        cache.emplace(cache_key(slot, *to_read[j].second, entry->helper_depth), entry);
       }
       parse_all(jobs, threads_);
       jobs.clear();
@@ -649,7 +658,8 @@ class Walk {
     for (std::size_t r = 0; r < kAllRoles.size(); ++r) {
       Role role = kAllRoles[r];
       const Version& v = s.roles[r];
-      auto it = needed_[r] && v.present() ? cache.find(cache_key(r, v)) : cache.end();
+      auto it =
+          needed_[r] && v.present() ? cache.find(cache_key(r, v, helper_depth_of(s))) : cache.end();
       if (it == cache.end()) {
         SourceFile f;
         f.role = role;
@@ -668,8 +678,9 @@ class Walk {
       if (entry->docker) prepared.docker = entry->docker;
     }
     if (s.wrangler) {
-      auto it =
-          s.wrangler->present() ? cache.find(cache_key(kWranglerSlot, *s.wrangler)) : cache.end();
+      auto it = s.wrangler->present()
+                    ? cache.find(cache_key(kWranglerSlot, *s.wrangler, helper_depth_of(s)))
+                    : cache.end();
       if (it != cache.end()) {
         set.wrangler = it->second->source;
       } else {

@@ -180,8 +180,8 @@ std::string Function::parameter_name(std::size_t i) const {
 
 // ---------------------------------------------------------------------------------------------
 
-FileModel::FileModel(const SourceFile& source, Tree tree)
-    : source_(source), tree_(std::move(tree)) {
+FileModel::FileModel(const SourceFile& source, Tree tree, int helper_depth)
+    : source_(source), tree_(std::move(tree)), helper_depth_(helper_depth) {
   first_error_ = v15::first_error(tree_.root());
   index();
 }
@@ -773,21 +773,30 @@ Region FileModel::region(const Function& fn, bool with_helpers) const {
 }
 
 void FileModel::add_helpers(Region& r, const std::function<bool(const Function&)>& wanted) const {
-  // The bodies of the same-file functions called in r's first part, each once, unless the
-  // region holds it already: inside the first part, or inside a helper added before.
+  // The bodies of the same-file functions called in r's first part, then of those they call, up
+  // to helper_depth_ levels; each once, unless the region holds it already: inside the first
+  // part, or inside a helper added before. Every part is scanned once, so the cost is linear.
   const Node main = r.parts.front();
   std::unordered_set<const Function*> added;
-  for (const Node& call : nodes_in("call_expression", main)) {
-    const Function* helper = callee_function(call);
-    if (!helper || helper->body.null() || added.count(helper) || !wanted(*helper)) continue;
-    if (main.contains(helper->body)) continue;
-    bool inside_added = false;
-    for (const Function* f = enclosing_function(helper->node); f && !inside_added;
-         f = enclosing_function(f->node))
-      inside_added = added.count(f) > 0 && f->body.contains(helper->body);
-    if (inside_added) continue;
-    added.insert(helper);
-    r.parts.push_back(helper->body);
+  std::vector<Node> level{main};
+  for (int depth = 0; depth < helper_depth_ && !level.empty(); ++depth) {
+    std::vector<Node> next;
+    for (const Node& part : level) {
+      for (const Node& call : nodes_in("call_expression", part)) {
+        const Function* helper = callee_function(call);
+        if (!helper || helper->body.null() || added.count(helper) || !wanted(*helper)) continue;
+        if (main.contains(helper->body)) continue;
+        bool inside_added = false;
+        for (const Function* f = enclosing_function(helper->node); f && !inside_added;
+             f = enclosing_function(f->node))
+          inside_added = added.count(f) > 0 && f->body.contains(helper->body);
+        if (inside_added) continue;
+        added.insert(helper);
+        r.parts.push_back(helper->body);
+        next.push_back(helper->body);
+      }
+    }
+    level = std::move(next);
   }
 }
 

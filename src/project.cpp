@@ -12,7 +12,8 @@
 
 namespace v15 {
 
-FileModelResult build_file_model(Parser& parser, const SourceFile& file, Role role) {
+FileModelResult build_file_model(Parser& parser, const SourceFile& file, Role role,
+                                 int helper_depth) {
   FileModelResult out;
   auto language = language_for_path(file.path);
   if (!language) language = role == Role::Agent ? Language::JavaScript : Language::TypeScript;
@@ -27,7 +28,7 @@ FileModelResult build_file_model(Parser& parser, const SourceFile& file, Role ro
     return out;
   }
   tree.release_syntax_tree();  // the flat table has it all; the next parse reuses the memory
-  out.model = std::make_unique<FileModel>(file, std::move(tree));
+  out.model = std::make_unique<FileModel>(file, std::move(tree), helper_depth);
   return out;
 }
 
@@ -38,10 +39,11 @@ struct FileJob {
   const SourceFile* file = nullptr;
   FileModelResult result;
   std::exception_ptr error;
+  int helper_depth = 3;
 
   void run(Parser& parser) {
     try {
-      result = build_file_model(parser, *file, role);
+      result = build_file_model(parser, *file, role, helper_depth);
     } catch (...) {
       error = std::current_exception();
     }
@@ -56,7 +58,7 @@ Project::Project(SourceSet sources, Config config)
   for (Role role : {Role::Worker, Role::DurableObject, Role::Jwt, Role::Agent}) {
     const SourceFile& f = sources_.get(role);
     if (!f.ok()) continue;
-    jobs.push_back({role, &f, {}, nullptr});
+    jobs.push_back({role, &f, {}, nullptr, config_.helper_depth});
   }
   // The files do not depend on each other until the checks run: with a second core, one lane
   // takes the largest file and the other the rest (each lane has its own parser; the models

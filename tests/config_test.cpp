@@ -74,6 +74,29 @@ TEST(Config, EveryKeyIsRead) {
   EXPECT_EQ(c.disabled("jwt.expiry")->reason, "TTL set by the gateway");
 }
 
+TEST(Config, FlowAndHelperKeysAreRead) {
+  Config c = parse_config(R"({"helperDepth": 1, "heartbeatMaxMs": 15000,
+    "unbufferedHeaders": ["X-Accel-Buffering: no"], "authFunctions": ["requireUser"],
+    "verifierFunctions": ["checkToken", "verifyWsTicket"]})",
+                          "cfg.json");
+  EXPECT_EQ(c.helper_depth, 1);
+  EXPECT_EQ(c.heartbeat_max_ms, 15000);
+  EXPECT_EQ(c.unbuffered_headers, std::vector<std::string>{"X-Accel-Buffering: no"});
+  EXPECT_EQ(c.auth_functions, std::vector<std::string>{"requireUser"});
+  EXPECT_EQ(c.verifier_functions.size(), 2u);
+  EXPECT_EQ(config_value(c, "unbufferedHeaders"), "[\"X-Accel-Buffering: no\"]");
+
+  std::string e = error_of(R"({"helperDepth": 2.5})");
+  EXPECT_NE(e.find("expected an integer from 0 to 10"), std::string::npos) << e;
+  e = error_of(R"({"helperDepth": 11})");
+  EXPECT_NE(e.find("expected an integer from 0 to 10"), std::string::npos) << e;
+  e = error_of(R"({"heartbeatMaxMs": 0})");
+  EXPECT_NE(e.find("expected a positive number"), std::string::npos) << e;
+  e = error_of(R"({"unbufferedHeaders": ["Cache-Control: no-transform", "no-transform"]})");
+  EXPECT_NE(e.find("/unbufferedHeaders/1"), std::string::npos) << e;
+  EXPECT_NE(e.find("expected \"Name: value\""), std::string::npos) << e;
+}
+
 TEST(Config, UnknownKeyNamesItsPosition) {
   std::string e = error_of("{\n  \"className\": \"X\",\n  \"clasName\": \"Y\"\n}");
   EXPECT_NE(e.find("cfg.json:3:3:"), std::string::npos) << e;
@@ -193,6 +216,11 @@ TEST(ConfigSchema, DefaultsMatchTheLoader) {
   EXPECT_EQ(props.at("callbackUrl").at("default"), c.callback_url);
   EXPECT_EQ(props.at("claudeConfigDir").at("default"), c.claude_config_dir);
   EXPECT_EQ(props.at("envPrefixes").at("default"), nlohmann::json(c.env_prefixes));
+  EXPECT_EQ(props.at("helperDepth").at("default").get<int>(), c.helper_depth);
+  EXPECT_EQ(props.at("heartbeatMaxMs").at("default").get<double>(), c.heartbeat_max_ms);
+  EXPECT_EQ(props.at("unbufferedHeaders").at("default"), nlohmann::json(c.unbuffered_headers));
+  EXPECT_EQ(props.at("authFunctions").at("default"), nlohmann::json(c.auth_functions));
+  EXPECT_EQ(props.at("verifierFunctions").at("default"), nlohmann::json(c.verifier_functions));
   for (Role r : kAllRoles)
     EXPECT_EQ(props.at("roles").at("properties").at(std::string(role_key(r))).at("default"),
               c.path(r));

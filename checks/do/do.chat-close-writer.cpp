@@ -1,6 +1,8 @@
 // do.chat-close-writer: promise .then() and .catch() both close the writer.
 #include <fmt/format.h>
 
+#include <optional>
+
 #include "do.h"
 #include "v15check/analysis/promises.h"
 #include "v15check/check.h"
@@ -53,12 +55,20 @@ Outcome chat_close_writer(const CheckContext& ctx) {
     for (const Node& mem : m.nodes_in("member_expression", region))
       if (mem.field("property").text() == b.promise_key && b.is_promise(m, mem))
         uses.push_back(mem);
+  // Each use starts a chain of its own: a .finally chain without a rejection handler leaves the
+  // rejection unhandled whatever other chains do, and its .finally closes on rejection only
+  // when that chain also handles the rejection.
   analysis::Continuations all;
+  std::vector<analysis::Continuation> handled_settled;
+  std::optional<analysis::Continuation> bare_finally;
   for (const Node& u : uses) {
     analysis::Continuations c = analysis::continuations(m, nullptr, u);
     all.fulfilled.insert(all.fulfilled.end(), c.fulfilled.begin(), c.fulfilled.end());
     all.rejected.insert(all.rejected.end(), c.rejected.begin(), c.rejected.end());
     all.settled.insert(all.settled.end(), c.settled.begin(), c.settled.end());
+    if (c.rejected.empty() && !c.settled.empty() && !bare_finally) bare_finally = c.settled.front();
+    if (!c.rejected.empty())
+      handled_settled.insert(handled_settled.end(), c.settled.begin(), c.settled.end());
   }
   auto is_close = [&](const Node& call) {
     return FileModel::callee_name(call) == "close" &&
@@ -74,8 +84,7 @@ Outcome chat_close_writer(const CheckContext& ctx) {
   const analysis::Continuation* ok_close = closing(all.fulfilled);
   const analysis::Continuation* err_close = closing(all.rejected);
   if (!ok_close) ok_close = settled_close;
-  // a .finally closes on rejection only when a rejection handler also exists
-  if (!err_close && !all.rejected.empty()) err_close = settled_close;
+  if (!err_close) err_close = closing(handled_settled);
   std::vector<const analysis::Continuation*> every;
   for (const auto* list : {&all.fulfilled, &all.rejected, &all.settled})
     for (const auto& c : *list) every.push_back(&c);
@@ -83,6 +92,12 @@ Outcome chat_close_writer(const CheckContext& ctx) {
   for (const auto* c : every)
     if (!first || statement_of(c->scope).start_byte() < statement_of(first->scope).start_byte())
       first = c;
+  if (bare_finally)
+    return Outcome::fail(
+        m.location(statement_of(bare_finally->scope)),
+        fmt::format(".finally(…) (line {}) alone leaves the rejection of the deferred "
+                    "promise unhandled: add a rejection handler",
+                    line_of(*bare_finally)));
   if (ok_close && err_close)
     return Outcome::pass(
         m.location(statement_of(first->scope)),
@@ -103,11 +118,6 @@ Outcome chat_close_writer(const CheckContext& ctx) {
     return Outcome::fail(at, fmt::format("the deferred promise has only .then(…) (line {}): when "
                                          "the bridge is rejected the writer is never closed",
                                          first_line));
-  if (all.rejected.empty())
-    return Outcome::fail(
-        at, fmt::format(".finally(…) (line {}) alone leaves the rejection of the deferred "
-                        "promise unhandled: add a rejection handler",
-                        line_of(all.settled.front())));
   if (all.fulfilled.empty() && all.settled.empty())
     return Outcome::fail(at, fmt::format("the deferred promise has only a rejection continuation "
                                          "(line {}): when the bridge resolves the writer is "

@@ -79,7 +79,7 @@ Outcome oauth_prefix(const CheckContext& ctx) {
   auto rejects = [&](analysis::Fact::Kind kind, std::string value) {
     analysis::Facts facts = {analysis::Fact::of(
         [&](const FileModel&, const Node& n) { return token(n); }, kind, std::move(value))};
-    return analysis::paths(m, fn.body, facts, 3, from).always_rejects();
+    return analysis::paths(m, fn.body, facts, std::nullopt, from).always_rejects();
   };
   bool rejects_missing = rejects(analysis::Fact::Kind::Falsy, {});
   bool rejects_unprefixed = rejects(analysis::Fact::Kind::Value,

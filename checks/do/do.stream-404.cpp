@@ -38,7 +38,7 @@ Node missing_bridge_404(const FileModel& m, const ContainerStream& s, const Meth
            FileModel::callee_object(x).text() == FileModel::callee_object(lookup).text();
   };
   analysis::Facts facts = {analysis::Fact::of(missing, analysis::Fact::Kind::Falsy)};
-  analysis::Paths p = analysis::paths(m, body, facts, 3, from);
+  analysis::Paths p = analysis::paths(m, body, facts, std::nullopt, from);
   for (const auto& e : p.exits) {
     if (!e.node.is("return_statement") || e.node.named_child_count() == 0) continue;
     auto status = m.response_status(e.node.named_child(0));

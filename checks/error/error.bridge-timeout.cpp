@@ -47,7 +47,8 @@ Outcome bridge_timeout(const CheckContext& ctx) {
     missing.push_back("never writes a line whose JSON has type: 'error' to the bridge writer" +
                       also);
   }
-  if (a.settles.empty()) missing.push_back("never resolves or rejects the bridge");
+  if (a.settles.empty())
+    missing.emplace_back(std::string_view("never resolves or rejects the bridge"));
   if (a.deletes.empty()) missing.push_back(fmt::format("never deletes it from {}", bv.map_name()));
   if (!missing.empty())
     return Outcome::fail(m.location(cb->node),

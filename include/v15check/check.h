@@ -14,14 +14,15 @@
 
 namespace v15 {
 
-enum class Group { Routes, DurableObject, Jwt, Agent, Docker, Error };
+enum class Group { Routes, DurableObject, Jwt, Agent, Docker, Error, Flow };
 
 struct GroupInfo {
   Group group;
-  std::string_view key;    // ID prefix and --group spelling: route, do, jwt, agent, docker, error
+  std::string_view
+      key;  // ID prefix and --group spelling: route, do, jwt, agent, docker, error, flow
   std::string_view title;  // the report's group label
 };
-const std::array<GroupInfo, 6>& groups();
+const std::array<GroupInfo, 7>& groups();
 const GroupInfo& group_info(Group g);
 std::optional<Group> group_from_name(std::string_view name);  // key or title, case-insensitive
 
@@ -163,6 +164,7 @@ void register_jwt_checks(Registry& r);
 void register_agent_checks(Registry& r);
 void register_docker_checks(Registry& r);
 void register_error_checks(Registry& r);
+void register_flow_checks(Registry& r);  // Flow Integrity, across all files
 // All groups, in catalogue order.
 Registry default_registry();
 

@@ -31,6 +31,20 @@ struct Config {
   std::string claude_config_dir = "/root/.config/claude";
   std::vector<std::string> env_prefixes = {"VF_"};
   std::vector<std::string> env_ignore;
+  // How many same-file helper calls deep "in method M" reaches, for every check.
+  int helper_depth = 3;
+  // flow.stream-keepalive: the longest heartbeat period an open HTTP bridge may have.
+  double heartbeat_max_ms = 60000;
+  // flow.stream-unbuffered: headers that keep the edge from buffering a stream, as
+  // "Name: value" (the value a token of the header's comma-separated list).
+  std::vector<std::string> unbuffered_headers = {
+      "Cache-Control: no-transform", "Content-Encoding: identity", "Content-Encoding: none"};
+  // flow.entry-auth: the functions that authenticate a user. Empty: any call whose null or
+  // false result is answered with 401/403.
+  std::vector<std::string> auth_functions;
+  // flow.entry-auth, flow.container-auth: the execution-token verifiers. Empty: the verifier
+  // the JWT file exports.
+  std::vector<std::string> verifier_functions;
   std::vector<DisabledCheck> disable;
   // Where a key's value comes from when it is not the checklist's default: the config file that
   // sets it, or the wrangler config that declares the binding (key → file).

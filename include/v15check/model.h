@@ -153,12 +153,15 @@ using Matcher = std::function<bool(const FileModel&, const Node&)>;
 
 class FileModel {
  public:
-  FileModel(const SourceFile& source, Tree tree);
+  // `helper_depth`: how many same-file helper calls deep a region with helpers reaches, and the
+  // analyses' reach (config: helperDepth).
+  FileModel(const SourceFile& source, Tree tree, int helper_depth = 3);
   FileModel(const FileModel&) = delete;
   FileModel& operator=(const FileModel&) = delete;
 
   const SourceFile& source() const { return source_; }
   const std::string& path() const { return source_.path; }
+  int helper_depth() const { return helper_depth_; }
   Node root() const { return tree_.root(); }
   Location location(const Node& n) const;
   // The first syntax error (ERROR or MISSING node), if the file has one.
@@ -192,9 +195,10 @@ class FileModel {
   // The function a handler argument denotes: an inline arrow/function, or an identifier bound
   // to one.
   const Function* function_at(const Node& expr) const;
-  // The body of `fn` plus the bodies of same-file helpers it calls (one level).
+  // The body of `fn` plus the bodies of the same-file helpers it calls, and those they call, up
+  // to helper_depth() calls deep.
   Region region(const Function& fn, bool with_helpers = true) const;
-  // A node (a route handler, a branch) plus the bodies of same-file functions it calls.
+  // A node (a route handler, a branch) plus the bodies of same-file functions it calls, as above.
   Region region(const Node& n, bool with_helpers = true) const;
 
   // -- bindings and values ---------------------------------------------------------------------
@@ -286,6 +290,7 @@ class FileModel {
 
   const SourceFile& source_;
   Tree tree_;
+  int helper_depth_ = 3;
   Node first_error_;
   std::vector<std::vector<Node>> by_symbol_;  // named nodes by public grammar symbol
   std::vector<Function> functions_;
@@ -631,7 +636,8 @@ struct FileModelResult {
   std::string failure;               // then: why, for Found lines
 };
 // `file` must outlive the model (the model refers to it). TS/JS roles only.
-FileModelResult build_file_model(Parser& parser, const SourceFile& file, Role role);
+FileModelResult build_file_model(Parser& parser, const SourceFile& file, Role role,
+                                 int helper_depth = 3);
 
 // Per-file work done beforehand (by a history's cache) for a project to take as it is.
 struct PreparedFiles {

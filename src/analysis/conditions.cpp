@@ -899,8 +899,8 @@ const Exit* Paths::first_non_rejecting() const {
   return nullptr;
 }
 
-Paths paths(const FileModel& m, const Node& body, const Facts& facts, int helper_depth,
-            const Node& from) {
+Paths paths(const FileModel& m, const Node& body, const Facts& facts,
+            std::optional<int> helper_depth, const Node& from) {
   Node start = from;
   // an expression: start at the statement that holds it
   while (!start.null() && !start.parent().null()) {
@@ -910,16 +910,17 @@ Paths paths(const FileModel& m, const Node& body, const Facts& facts, int helper
       break;
     start = start.parent();
   }
-  Executor ex(m, facts, helper_depth, start);
+  Executor ex(m, facts, helper_depth.value_or(m.helper_depth()), start);
   return Paths{ex.run_body(body)};
 }
 
-bool always_throws(const FileModel& m, const Function& f, int helper_depth) {
-  if (helper_depth < 0 || f.body.null()) return false;
+bool always_throws(const FileModel& m, const Function& f, std::optional<int> helper_depth) {
+  const int depth = helper_depth.value_or(m.helper_depth());
+  if (depth < 0 || f.body.null()) return false;
   auto& memo = m.analysis_memo().always_throws;
   if (auto it = memo.find(&f); it != memo.end()) return it->second;
   memo.emplace(&f, false);  // a recursive helper is not assumed to throw
-  Paths p = paths(m, f.body, {}, helper_depth);
+  Paths p = paths(m, f.body, {}, depth);
   bool r = !p.exits.empty() && std::all_of(p.exits.begin(), p.exits.end(),
                                            [](const Exit& e) { return e.kind == ExitKind::Throw; });
   memo[&f] = r;

@@ -98,12 +98,12 @@ StringKind classify(const FileModel& m, const Node& expr, int helper_depth, int 
 
 }  // namespace
 
-StringKind string_kind(const FileModel& m, const Node& expr, int helper_depth) {
-  return classify(m, expr, helper_depth, 0);
+StringKind string_kind(const FileModel& m, const Node& expr, std::optional<int> helper_depth) {
+  return classify(m, expr, helper_depth.value_or(m.helper_depth()), 0);
 }
 
-StringKind returns_string(const FileModel& m, const Function& f, int helper_depth) {
-  return of_values(m, returned_values(m, f), helper_depth, 0);
+StringKind returns_string(const FileModel& m, const Function& f, std::optional<int> helper_depth) {
+  return of_values(m, returned_values(m, f), helper_depth.value_or(m.helper_depth()), 0);
 }
 
 }  // namespace v15::analysis

@@ -132,10 +132,11 @@ std::vector<Node> returned_values(const FileModel& m, const Function& f) {
   return out;
 }
 
-std::vector<Node> values_reaching(const FileModel& m, const Node& expr, int helper_depth) {
+std::vector<Node> values_reaching(const FileModel& m, const Node& expr,
+                                  std::optional<int> helper_depth) {
   std::vector<Node> out;
   std::unordered_set<uint32_t> seen;
-  collect(m, expr, helper_depth, 0, seen, out);
+  collect(m, expr, helper_depth.value_or(m.helper_depth()), 0, seen, out);
   return out;
 }
 

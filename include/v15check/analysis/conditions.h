@@ -75,11 +75,12 @@ struct Paths {
   const Exit* first_non_rejecting() const;
 };
 // `from`: start at this statement of the body (control is assumed to have reached it), instead
-// of at the body's first statement.
-Paths paths(const FileModel& m, const Node& body, const Facts& facts, int helper_depth = 3,
-            const Node& from = Node{});
+// of at the body's first statement. `helper_depth` unset: the model's (config: helperDepth).
+Paths paths(const FileModel& m, const Node& body, const Facts& facts,
+            std::optional<int> helper_depth = std::nullopt, const Node& from = Node{});
 
 // Whether every path through function `f` (no facts) throws: a helper that always fails.
-bool always_throws(const FileModel& m, const Function& f, int helper_depth = 3);
+bool always_throws(const FileModel& m, const Function& f,
+                   std::optional<int> helper_depth = std::nullopt);
 
 }  // namespace v15::analysis

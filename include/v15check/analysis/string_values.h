@@ -2,6 +2,8 @@
 // expressions that reach it (through bindings and same-file helpers).
 #pragma once
 
+#include <optional>
+
 #include "v15check/model.h"
 
 namespace v15::analysis {
@@ -17,9 +19,12 @@ enum class StringKind {
 // object, array, number, boolean, null, a `new` expression, a function, or a call of
 // `crypto.subtle` / `TextEncoder.encode` (buffers, keys) is not. Values are followed with
 // values_reaching, up to `helper_depth` helper calls deep.
-StringKind string_kind(const FileModel& m, const Node& expr, int helper_depth = 3);
+// `helper_depth` unset: the model's (config: helperDepth).
+StringKind string_kind(const FileModel& m, const Node& expr,
+                       std::optional<int> helper_depth = std::nullopt);
 
 // The same over what function `f` returns (its reachable returns).
-StringKind returns_string(const FileModel& m, const Function& f, int helper_depth = 3);
+StringKind returns_string(const FileModel& m, const Function& f,
+                          std::optional<int> helper_depth = std::nullopt);
 
 }  // namespace v15::analysis

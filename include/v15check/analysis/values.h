@@ -2,6 +2,7 @@
 // bindings and same-file helpers.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "v15check/model.h"
@@ -21,8 +22,9 @@ std::vector<Node> returned_values(const FileModel& m, const Function& f);
 // The expressions whose value may reach `expr`: through identifiers (the definitions that reach
 // them), parentheses and type wrappers, `await`, and calls of same-file functions (their return
 // values), up to `helper_depth` calls deep. An expression that is none of these is its own
-// value.
-std::vector<Node> values_reaching(const FileModel& m, const Node& expr, int helper_depth = 3);
+// value. `helper_depth` unset: the model's (config: helperDepth).
+std::vector<Node> values_reaching(const FileModel& m, const Node& expr,
+                                  std::optional<int> helper_depth = std::nullopt);
 
 // Follows an origin into object literals: `const b = { writer }; b.writer` → writer's origin.
 Origin into_literals(const FileModel& m, Origin o);
