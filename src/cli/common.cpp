@@ -64,7 +64,10 @@ std::optional<Selection> select_checks(const Registry& registry,
   for (const auto& name : split_list(group_names)) {
     auto g = group_from_name(name);
     if (!g) {
-      problem = fmt::format("unknown group '{}' (route, do, jwt, agent, docker, error)", name);
+      std::string known;
+      for (const auto& info : groups())
+        known += fmt::format("{}{}", known.empty() ? "" : ", ", info.key);
+      problem = fmt::format("unknown group '{}' ({})", name, known);
       return std::nullopt;
     }
     s.groups.push_back(*g);
