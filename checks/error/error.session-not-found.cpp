@@ -270,6 +270,14 @@ class SessionPath {
                         continuation.line(), r.error_write.line()),
             m_.location(continuation),
             {{m_.location(continuation), "caught"}, {m_.location(r.error_write), "error line"}}};
+      // a WebSocket path's handler answers its own client, as an awaited call's catch may
+      if (!r.client_send.null() && !r.rethrows)
+        return {true,
+                fmt::format("{}().catch at line {} sends the error to its client (line {})",
+                            callee.name, continuation.line(), r.client_send.line()),
+                m_.location(continuation),
+                {{m_.location(continuation), "caught"},
+                 {m_.location(r.client_send), "error sent to the client"}}};
       if (r.rethrows) {
         const Function* f = m_.enclosing_function(call);
         if (f)

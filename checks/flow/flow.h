@@ -4,4 +4,10 @@
 
 #include "v15check/check.h"
 
-namespace v15 {}  // namespace v15
+namespace v15 {
+
+Check flow_dispatch_no_silent_return_check();
+Check flow_no_floating_promise_check();
+Check flow_error_leak_check();
+
+}  // namespace v15

@@ -1,5 +1,7 @@
 #include "v15check/analysis/promises.h"
 
+#include <fmt/format.h>
+
 #include "v15check/analysis/conditions.h"
 #include "v15check/analysis/control_flow.h"
 
@@ -175,6 +177,36 @@ Node list_statement(const Node& n) {
 }
 
 }  // namespace
+
+bool is_async(const Function& f) {
+  for (const Node& c : f.node.children()) {
+    if (c.kind() == "async") return true;
+    if (c == f.body || c == f.params) break;
+  }
+  return false;
+}
+
+std::string promise_source(const FileModel& m, const Node& call,
+                           const std::function<bool(const Node&)>& is_writer) {
+  if (!call.is("call_expression")) return {};
+  if (const Function* f = m.callee_function(call); f && is_async(*f))
+    return fmt::format("async {}", f->is_method() ? "method" : "function");
+  std::string_view name = FileModel::callee_name(call);
+  Node obj = FileModel::strip(FileModel::callee_object(call));
+  if (name == "fetch") return "fetch";
+  if (obj.null()) return {};
+  if (name == "get" || name == "put" || name == "delete" || name == "list" ||
+      name == "getWithMetadata" || name == "head") {
+    if (auto binding = m.env_name(obj)) return fmt::format("{}.{}", *binding, name);
+  }
+  if (name == "write" || name == "close" || name == "abort") {
+    Node origin = FileModel::strip_await(m.trace(obj).expr);
+    bool writer = origin.is("call_expression") && FileModel::callee_name(origin) == "getWriter";
+    if (writer || (is_writer && is_writer(obj))) return fmt::format("writer {}", name);
+  }
+  if (m.derives_from(obj, match::call("getSandbox"))) return "sandbox call";
+  return {};
+}
 
 PromiseState promise_state(const FileModel& m, const Node& expr) { return state_depth(m, expr, 0); }
 

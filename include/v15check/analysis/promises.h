@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "v15check/model.h"
@@ -26,6 +27,17 @@ struct PromiseState {
   Node condition;  // a use of the promise itself (not awaited) as a condition: always truthy
   bool handled() const { return handling != Handling::Unhandled; }
 };
+
+// Why a call yields a promise, when the source says so: a call of an `async` function or method
+// of the same file, `fetch` (global or a stub's), a KV or R2 operation on an env binding
+// (get/put/delete/list/getWithMetadata/head), a `write`/`close`/`abort` on a stream writer (a
+// `getWriter()` result, through bindings), a method of a sandbox (a value from `getSandbox(…)`).
+// Empty when none applies. `is_writer` may accept further writer values (a fact's).
+std::string promise_source(const FileModel& m, const Node& call,
+                           const std::function<bool(const Node&)>& is_writer = {});
+
+// Whether a function is declared `async`.
+bool is_async(const Function& f);
 
 // What happens to the promise `expr` evaluates to (a call, usually).
 PromiseState promise_state(const FileModel& m, const Node& expr);
