@@ -4,4 +4,11 @@
 
 #include "v15check/check.h"
 
-namespace v15 {}  // namespace v15
+namespace v15 {
+
+Check flow_bridge_timeout_cleared_check();
+Check flow_single_execution_check();
+Check flow_stream_keepalive_check();
+Check flow_stream_unbuffered_check();
+
+}  // namespace v15

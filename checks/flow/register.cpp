@@ -2,6 +2,11 @@
 
 namespace v15 {
 
-void register_flow_checks(Registry& r) { (void)r; }
+void register_flow_checks(Registry& r) {
+  r.add(flow_bridge_timeout_cleared_check());
+  r.add(flow_single_execution_check());
+  r.add(flow_stream_keepalive_check());
+  r.add(flow_stream_unbuffered_check());
+}
 
 }  // namespace v15
