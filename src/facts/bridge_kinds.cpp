@@ -62,6 +62,24 @@ bool calls_clear(const FileModel& m, const Function& f) {
   return false;
 }
 
+// A parameter of a same-file helper stands for what its first call passes: the writer a
+// `registerBridge(id, writer, …)` helper stores is the caller's writer.
+Node caller_argument(const FileModel& m, const Node& val) {
+  Origin o = m.trace(val);
+  if (!o.binding || o.binding->kind != BindingKind::Param || !o.path.empty()) return val;
+  const Function* f = m.enclosing_function(o.binding->name_node);
+  if (!f) return val;
+  auto params = f->parameters();
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    if (!params[i].contains(o.binding->name_node)) continue;
+    for (const Node& call : invocations_of(m, *f)) {
+      auto args = FileModel::arguments(call);
+      if (i < args.size() && !args[i].is("spread_element")) return args[i];
+    }
+  }
+  return val;
+}
+
 }  // namespace
 
 const BridgeMap* BridgeKinds::map(std::string_view name) const {
@@ -206,7 +224,7 @@ BridgeKinds bridge_kinds(const Project& p) {
           if (val.null()) continue;
           if (bv.is_writer(val)) {
             http = true;
-            if (b.writer.null() || set == b.sets.front()) b.writer = val;
+            if (b.writer.null() || set == b.sets.front()) b.writer = caller_argument(m, val);
           }
           if (is_settle_fn(val)) http = true;
         }
