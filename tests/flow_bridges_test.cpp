@@ -51,7 +51,7 @@ TEST(FlowBridges, TheFixturePassesWithWhatWasVerified) {
   expect(outcome(r, "flow.single-execution"), Status::Pass,
          "httpBridges, controlSockets holds an execution");
   expect(outcome(r, "flow.stream-keepalive"), Status::Pass, "heartbeat every 25000 ms");
-  expect(outcome(r, "flow.stream-unbuffered"), Status::Pass, "cache-control: no-transform");
+  expect(outcome(r, "flow.stream-unbuffered"), Status::Pass, "carries Cache-Control: no-transform");
 }
 
 TEST(FlowBridges, ATimeoutClearedInAHelperCounts) {

@@ -98,7 +98,8 @@ bool BridgeKinds::is_map(const Node& expr, const BridgeMap& map) const {
 
 bool BridgeKinds::from_map(const Node& expr, const BridgeMap& map) const {
   if (!model || expr.null()) return false;
-  return model->derives_from(expr, [&](const FileModel&, const Node& n) {
+  // through aliases, and from a helper's parameter to what its callers pass
+  return flows_from(*model, expr, [&](const FileModel&, const Node& n) {
     Node s = FileModel::strip_await(FileModel::strip(n));
     return s.is("call_expression") && FileModel::callee_name(s) == "get" &&
            is_this_member(FileModel::callee_object(s), map.name);
