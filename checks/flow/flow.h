@@ -6,8 +6,12 @@
 
 namespace v15 {
 
+Check flow_bridge_timeout_cleared_check();
+Check flow_single_execution_check();
 Check flow_dispatch_no_silent_return_check();
 Check flow_no_floating_promise_check();
 Check flow_error_leak_check();
+Check flow_stream_keepalive_check();
+Check flow_stream_unbuffered_check();
 
 }  // namespace v15
