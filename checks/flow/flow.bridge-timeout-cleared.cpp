@@ -8,6 +8,7 @@
 #include "v15check/analysis/order.h"
 #include "v15check/check.h"
 #include "v15check/facts/bridge_kinds.h"
+#include "v15check/text.h"
 
 #include "flow.h"
 
@@ -138,9 +139,9 @@ Outcome bridge_timeout_cleared(const CheckContext& ctx) {
   const FileModel& m = **file;
   BridgeKinds k = facts::bridge_kinds(ctx.project());
   if (!k.cls)
-    return Outcome::fail(
-        m.location(m.root()),
-        fmt::format("no class {} in {}{}", ctx.config().class_name, m.path(), ctx.parse_note(m)));
+    return Outcome::fail(m.location(m.root()),
+                         fmt::format("no class {} in {}{}", cap(ctx.config().class_name), m.path(),
+                                     ctx.parse_note(m)));
   std::vector<std::string> missing, verified;
   std::vector<Evidence> evidence;
   Location first_bad;
@@ -201,7 +202,7 @@ Outcome bridge_timeout_cleared(const CheckContext& ctx) {
     return Outcome::fail(m.location(k.cls->node),
                          fmt::format("class {} keeps no HTTP bridge map (a class field `new Map` "
                                      "whose .set values hold a stream writer or resolve/reject)",
-                                     k.cls->name));
+                                     cap(k.cls->name)));
   if (!missing.empty()) return Outcome::fail(first_bad, join_text(missing, "; "));
   if (verified.empty())
     return Outcome::pass(m.location(k.cls->node),

@@ -7,6 +7,7 @@
 #include "v15check/check.h"
 #include "v15check/facts/bridge_kinds.h"
 #include "v15check/facts/dispatch_session.h"
+#include "v15check/text.h"
 
 #include "flow.h"
 
@@ -206,9 +207,9 @@ Outcome single_execution(const CheckContext& ctx) {
   const FileModel& m = **file;
   BridgeKinds k = facts::bridge_kinds(ctx.project());
   if (!k.cls)
-    return Outcome::fail(
-        m.location(m.root()),
-        fmt::format("no class {} in {}{}", ctx.config().class_name, m.path(), ctx.parse_note(m)));
+    return Outcome::fail(m.location(m.root()),
+                         fmt::format("no class {} in {}{}", cap(ctx.config().class_name), m.path(),
+                                     ctx.parse_note(m)));
   // the dispatches: calls of dispatchContainer, and startProcess calls outside it
   std::vector<Node> dispatches;
   const Function* dc = m.method(k.cls->name, facts::kDispatchMethod);
@@ -222,13 +223,13 @@ Outcome single_execution(const CheckContext& ctx) {
     return Outcome::fail(m.location(k.cls->node),
                          fmt::format("class {} never dispatches the container (no call of {}() "
                                      "or startProcess)",
-                                     k.cls->name, facts::kDispatchMethod));
+                                     cap(k.cls->name), facts::kDispatchMethod));
   if (k.maps.empty())
     return Outcome::fail(m.location(dispatches.front()),
                          fmt::format("class {} keeps no bridge map that holds an open execution, "
                                      "so nothing tells the dispatch at line {} that one is in "
                                      "flight",
-                                     k.cls->name, dispatches.front().line()));
+                                     cap(k.cls->name), dispatches.front().line()));
   std::vector<std::string> flags = flags_of(m, *k.cls);
   std::vector<std::string> verified;
   std::vector<Evidence> evidence;

@@ -7,6 +7,7 @@
 #include "v15check/check.h"
 #include "v15check/facts/bridge_actions.h"
 #include "v15check/facts/bridge_kinds.h"
+#include "v15check/text.h"
 
 #include "flow.h"
 
@@ -52,9 +53,9 @@ Outcome stream_keepalive(const CheckContext& ctx) {
   const FileModel& m = **file;
   BridgeKinds k = facts::bridge_kinds(ctx.project());
   if (!k.cls)
-    return Outcome::fail(
-        m.location(m.root()),
-        fmt::format("no class {} in {}{}", ctx.config().class_name, m.path(), ctx.parse_note(m)));
+    return Outcome::fail(m.location(m.root()),
+                         fmt::format("no class {} in {}{}", cap(ctx.config().class_name), m.path(),
+                                     ctx.parse_note(m)));
   facts::BridgeValues bv(ctx.project(), m);
   const double max = ctx.config().heartbeat_max_ms;
   std::vector<std::string> verified;
@@ -74,7 +75,7 @@ Outcome stream_keepalive(const CheckContext& ctx) {
           fmt::format("no heartbeat while a {} bridge is open: no setInterval (or re-arming "
                       "setTimeout) in class {} writes to its writer {}, so a client or proxy "
                       "timeout drops a long tool call",
-                      b.name, k.cls->name, code_snippet(b.writer, 40)));
+                      b.name, cap(k.cls->name), code_snippet(b.writer, 40)));
     std::vector<std::string> problems;
     const BridgeTimer* good = nullptr;
     Node good_clear;
@@ -129,7 +130,7 @@ Outcome stream_keepalive(const CheckContext& ctx) {
     return Outcome::fail(m.location(k.cls->node),
                          fmt::format("class {} keeps no HTTP bridge map (a class field `new Map` "
                                      "whose .set values hold a stream writer or resolve/reject)",
-                                     k.cls->name));
+                                     cap(k.cls->name)));
   return Outcome::pass(evidence.front().location, join_text(verified, "; "), evidence);
 }
 

@@ -5,6 +5,7 @@
 #include "v15check/analysis/found_values.h"
 #include "v15check/analysis/response_headers.h"
 #include "v15check/check.h"
+#include "v15check/text.h"
 
 #include "flow.h"
 
@@ -58,9 +59,9 @@ Outcome stream_unbuffered(const CheckContext& ctx) {
   const FileModel& dm = **dofile;
   const ClassInfo* cls = dm.class_named(ctx.config().class_name);
   if (!cls)
-    return Outcome::fail(
-        dm.location(dm.root()),
-        fmt::format("no class {} in {}{}", ctx.config().class_name, dm.path(), ctx.parse_note(dm)));
+    return Outcome::fail(dm.location(dm.root()),
+                         fmt::format("no class {} in {}{}", cap(ctx.config().class_name), dm.path(),
+                                     ctx.parse_note(dm)));
   auto wants = wanted(ctx.config());
   std::vector<std::string> want_text;
   for (const Wanted& w : wants) want_text.push_back(w.name + ": " + w.token);
@@ -74,7 +75,7 @@ Outcome stream_unbuffered(const CheckContext& ctx) {
     return Outcome::fail(dm.location(cls->node),
                          fmt::format("class {} returns no streamed Response (a Response whose "
                                      "body is a TransformStream's readable or a ReadableStream)",
-                                     cls->name));
+                                     cap(cls->name)));
   if (const FileModel* wm = ctx.project().file(Role::Worker))
     for (const Node& r : streamed_responses(*wm, wm->root())) sites.push_back({wm, r});
   std::vector<std::string> verified;
