@@ -11,6 +11,7 @@
 #include "v15check/check.h"
 #include "v15check/facts/bridge_actions.h"
 #include "v15check/facts/worker_routes.h"
+#include "v15check/text.h"
 
 #include "flow.h"
 
@@ -78,7 +79,7 @@ Outcome no_floating_promise(const CheckContext& ctx) {
   const std::string& class_name = ctx.config().class_name;
   const ClassInfo* cls = d.class_named(class_name);
   if (!cls)
-    return Outcome::fail(d.location(d.root()), fmt::format("no class {} in {}{}", class_name,
+    return Outcome::fail(d.location(d.root()), fmt::format("no class {} in {}{}", cap(class_name),
                                                            d.path(), ctx.parse_note(d)));
   std::set<std::string> stubs;
   if (const WranglerVars* wr = ctx.project().wrangler())
@@ -124,10 +125,10 @@ Outcome no_floating_promise(const CheckContext& ctx) {
   }
   return Outcome::pass(
       d.location(cls->node),
-      fmt::format("every promise-valued expression statement of class {} and of the Worker's "
+      fmt::format("every promise-valued expression statement of the DO class and of the Worker's "
                   "routes into it ({}) is awaited, returned, handled or voided ({} statements "
                   "looked at)",
-                  class_name, routes.empty() ? "none" : join(routes), statements));
+                  routes.empty() ? "none" : join(routes), statements));
 }
 
 }  // namespace
