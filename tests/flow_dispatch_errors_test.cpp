@@ -33,13 +33,13 @@ Edit edit(std::string find, std::string replace, std::string file = kDo) {
   return e;
 }
 
-struct FlowRun {
+struct Edited {
   std::map<std::string, std::string> files;
   RunOutcome result;
 };
 
-FlowRun with_edits(const std::vector<Edit>& edits) {
-  FlowRun r{pass_tree(), {}};
+Edited with_edits(const std::vector<Edit>& edits) {
+  Edited r{pass_tree(), {}};
   EXPECT_EQ(apply(r.files, edits), "");
   r.result = run_all(r.files);
   return r;
@@ -57,7 +57,7 @@ const std::string kSandboxGuard =
 // -- flow.dispatch-no-silent-return ---------------------------------------------------------------
 
 TEST(DispatchNoSilentReturn, PassesOnTheFixtureAndNamesTheStart) {
-  FlowRun r = with_edits({});
+  Edited r = with_edits({});
   const Outcome& o = outcome(r.result, "flow.dispatch-no-silent-return");
   EXPECT_EQ(o.status, Status::Pass) << o.found;
   int start = line_of(r.files[kDo], "await sandbox.startProcess(");
@@ -67,7 +67,7 @@ TEST(DispatchNoSilentReturn, PassesOnTheFixtureAndNamesTheStart) {
 }
 
 TEST(DispatchNoSilentReturn, AReturnBeforeTheStartFailsWithItsLine) {
-  FlowRun r = with_edits({edit(kSandboxGuard, "    if (!session.sandboxId) return;\n")});
+  Edited r = with_edits({edit(kSandboxGuard, "    if (!session.sandboxId) return;\n")});
   const Outcome& o = outcome(r.result, "flow.dispatch-no-silent-return");
   ASSERT_EQ(o.status, Status::Fail);
   int ret = line_of(r.files[kDo], "if (!session.sandboxId) return;");
@@ -76,17 +76,17 @@ TEST(DispatchNoSilentReturn, AReturnBeforeTheStartFailsWithItsLine) {
 }
 
 TEST(DispatchNoSilentReturn, AReturnAfterTheStartAndReturningTheStartPass) {
-  FlowRun after = with_edits({edit("    // Bookkeeping only: the chat must not wait for KV.\n",
-                               "    if (!sdkSessionId) return;\n")});
+  Edited after = with_edits({edit("    // Bookkeeping only: the chat must not wait for KV.\n",
+                                  "    if (!sdkSessionId) return;\n")});
   EXPECT_EQ(outcome(after.result, "flow.dispatch-no-silent-return").status, Status::Pass);
-  FlowRun returned =
+  Edited returned =
       with_edits({edit("    await sandbox.startProcess(", "    return sandbox.startProcess(")});
   EXPECT_EQ(outcome(returned.result, "flow.dispatch-no-silent-return").status, Status::Pass)
       << outcome(returned.result, "flow.dispatch-no-silent-return").found;
 }
 
 TEST(DispatchNoSilentReturn, AStartOnlyUnderAConditionDoesNotCount) {
-  FlowRun r = with_edits(
+  Edited r = with_edits(
       {edit("    await sandbox.startProcess(", "    if (prompt) await sandbox.startProcess(")});
   const Outcome& o = outcome(r.result, "flow.dispatch-no-silent-return");
   EXPECT_EQ(o.status, Status::Fail) << o.found;
@@ -99,7 +99,7 @@ const std::string kFinally =
     "    promise.finally(() => clearInterval(heartbeat)).catch(() => {});\n";
 
 TEST(NoFloatingPromise, FoundListsEachFloatingCallWithItsLine) {
-  FlowRun r =
+  Edited r =
       with_edits({edit(kFinally, "    promise.finally(() => clearInterval(heartbeat));\n"),
                   edit("    this.state.storage.put('lastChatAt', Date.now()).catch(() => {});\n",
                        "    this.state.storage.put('lastChatAt', Date.now()).catch(() => {});\n"
@@ -116,7 +116,7 @@ TEST(NoFloatingPromise, FoundListsEachFloatingCallWithItsLine) {
 }
 
 TEST(NoFloatingPromise, VoidThenWithAHandlerAndStorageWritesPass) {
-  FlowRun r = with_edits(
+  Edited r = with_edits(
       {edit("    this.state.storage.put('lastChatAt', Date.now()).catch(() => {});\n",
             "    this.state.storage.put('lastChatAt', Date.now());\n"
             "    void this.collectUserSecrets(userId);\n"
@@ -126,19 +126,19 @@ TEST(NoFloatingPromise, VoidThenWithAHandlerAndStorageWritesPass) {
 }
 
 TEST(NoFloatingPromise, AHandlerThatRethrowsDoesNotHandle) {
-  FlowRun r = with_edits({edit(kFinally,
-                           "    promise.finally(() => clearInterval(heartbeat)).catch((e) => {\n"
-                           "      throw e;\n    });\n")});
+  Edited r = with_edits({edit(kFinally,
+                              "    promise.finally(() => clearInterval(heartbeat)).catch((e) => {\n"
+                              "      throw e;\n    });\n")});
   const Outcome& o = outcome(r.result, "flow.no-floating-promise");
   ASSERT_EQ(o.status, Status::Fail);
   EXPECT_NE(o.found.find("rethrows"), std::string::npos) << o.found;
 }
 
 TEST(NoFloatingPromise, AWorkerRouteIntoTheDoIsChecked) {
-  FlowRun r = with_edits({edit("      const id = env.CHAT_SESSIONS.idFromName(sessionId);\n",
-                           "      env.SESSIONS_KV.put(`last-chat:${user.id}`, sessionId);\n"
-                           "      const id = env.CHAT_SESSIONS.idFromName(sessionId);\n",
-                           kWorker)});
+  Edited r = with_edits({edit("      const id = env.CHAT_SESSIONS.idFromName(sessionId);\n",
+                              "      env.SESSIONS_KV.put(`last-chat:${user.id}`, sessionId);\n"
+                              "      const id = env.CHAT_SESSIONS.idFromName(sessionId);\n",
+                              kWorker)});
   const Outcome& o = outcome(r.result, "flow.no-floating-promise");
   ASSERT_EQ(o.status, Status::Fail);
   EXPECT_NE(o.found.find("src/index.ts"), std::string::npos) << o.found;
@@ -150,7 +150,7 @@ const std::string kDoCatch =
     "        return new Response(JSON.stringify({ error: 'Internal error' }), {\n";
 
 TEST(ErrorLeak, PassesOnTheFixtureListingThe5xxResponses) {
-  FlowRun r = with_edits({});
+  Edited r = with_edits({});
   const Outcome& o = outcome(r.result, "flow.error-leak");
   EXPECT_EQ(o.status, Status::Pass) << o.found;
   EXPECT_NE(o.found.find("none has a body built from a caught exception"), std::string::npos)
@@ -158,7 +158,7 @@ TEST(ErrorLeak, PassesOnTheFixtureListingThe5xxResponses) {
 }
 
 TEST(ErrorLeak, AMessageInAnObjectThroughABindingFails) {
-  FlowRun r =
+  Edited r =
       with_edits({edit(kDoCatch,
                        "        const detail = { error: 'Internal error', cause: err.message };\n"
                        "        return new Response(JSON.stringify(detail), {\n")});
@@ -171,32 +171,48 @@ TEST(ErrorLeak, AMessageInAnObjectThroughABindingFails) {
 }
 
 TEST(ErrorLeak, AHelperThatLogsAndAnswersAConstantPasses) {
-  FlowRun r = with_edits({edit("    return new Response('Not found', { status: 404 });\n  }\n",
-                           "    return new Response('Not found', { status: 404 });\n  }\n\n"
-                           "  private failure(err: unknown): Response {\n"
-                           "    console.error('[ChatSessionAgent] failed', err);\n"
-                           "    return new Response('Internal error', { status: 500 });\n  }\n"),
-                      edit("      return new Response('Stream failed', { status: 500 });\n",
-                           "      return this.failure(err);\n")});
+  Edited r = with_edits({edit("    return new Response('Not found', { status: 404 });\n  }\n",
+                              "    return new Response('Not found', { status: 404 });\n  }\n\n"
+                              "  private failure(err: unknown): Response {\n"
+                              "    console.error('[ChatSessionAgent] failed', err);\n"
+                              "    return new Response('Internal error', { status: 500 });\n  }\n"),
+                         edit("      return new Response('Stream failed', { status: 500 });\n",
+                              "      return this.failure(err);\n")});
   const Outcome& o = outcome(r.result, "flow.error-leak");
   EXPECT_EQ(o.status, Status::Pass) << o.found;
 }
 
 TEST(ErrorLeak, AHelperPassedTheErrorThatSendsItsStackFails) {
-  FlowRun r = with_edits({edit("function filterSecrets(",
-                           "function failure(e: unknown): Response {\n"
-                           "  return new Response((e as Error).stack, { status: 500 });\n}\n\n"
-                           "function filterSecrets("),
-                      edit("      return new Response('Stream failed', { status: 500 });\n",
-                           "      return failure(err);\n")});
+  Edited r = with_edits({edit("function filterSecrets(",
+                              "function failure(e: unknown): Response {\n"
+                              "  return new Response((e as Error).stack, { status: 500 });\n}\n\n"
+                              "function filterSecrets("),
+                         edit("      return new Response('Stream failed', { status: 500 });\n",
+                              "      return failure(err);\n")});
   const Outcome& o = outcome(r.result, "flow.error-leak");
   ASSERT_EQ(o.status, Status::Fail);
   EXPECT_NE(o.found.find("`e`"), std::string::npos) << o.found;
 }
 
+TEST(ErrorLeak, AWorkerHelperGivenAShorthandReasonAnd500Fails) {
+  Edited r =
+      with_edits({edit("      const body = (await request.json()) as V15ChatBody;\n",
+                       "      let body: V15ChatBody;\n      try {\n"
+                       "        body = (await request.json()) as V15ChatBody;\n"
+                       "      } catch (e) {\n"
+                       "        const reason = e instanceof Error ? e.message : 'bad body';\n"
+                       "        return json({ error: 'Could not read the body', reason }, 500);\n"
+                       "      }\n",
+                       kWorker)});
+  const Outcome& o = outcome(r.result, "flow.error-leak");
+  ASSERT_EQ(o.status, Status::Fail);
+  EXPECT_EQ(o.location.path, kWorker);
+  EXPECT_NE(o.found.find("`data`"), std::string::npos) << o.found;
+}
+
 TEST(ErrorLeak, AStatusBelow500MayCarryTheError) {
-  FlowRun r = with_edits({edit("      return new Response('Stream failed', { status: 500 });\n",
-                           "      return new Response(String(err), { status: 400 });\n")});
+  Edited r = with_edits({edit("      return new Response('Stream failed', { status: 500 });\n",
+                              "      return new Response(String(err), { status: 400 });\n")});
   EXPECT_EQ(outcome(r.result, "flow.error-leak").status, Status::Pass);
 }
 

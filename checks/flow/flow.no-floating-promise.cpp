@@ -125,10 +125,10 @@ Outcome no_floating_promise(const CheckContext& ctx) {
   }
   return Outcome::pass(
       d.location(cls->node),
-      fmt::format("every promise-valued expression statement of class {} and of the Worker's "
+      fmt::format("every promise-valued expression statement of the DO class and of the Worker's "
                   "routes into it ({}) is awaited, returned, handled or voided ({} statements "
                   "looked at)",
-                  cap(class_name), routes.empty() ? "none" : join(routes), statements));
+                  routes.empty() ? "none" : join(routes), statements));
 }
 
 }  // namespace

@@ -77,8 +77,17 @@ Node Search::leaf(const Node& v, int depth) {
   if (v.null() || ++steps > kMaxSteps) return {};
   Node e = FileModel::strip(v);
   std::string_view k = e.kind();
-  if (k == "identifier" || k == "shorthand_property_identifier")
-    return caught(e, depth) ? e : Node{};
+  if (k == "identifier" || k == "shorthand_property_identifier") {
+    if (caught(e, depth)) return e;
+    // `{ reason }`: values_reaching follows identifiers only, so follow the binding here
+    const Binding* b =
+        k == "identifier" ? nullptr : m.resolve(std::string(e.text()), e.start_byte());
+    if (!b || b->kind == BindingKind::Param || !b->path.empty()) return {};
+    if (Node c = carried(b->init, depth); !c.null()) return c;
+    for (const Node& a : b->assignments)
+      if (Node c = carried(a, depth); !c.null()) return c;
+    return {};
+  }
   if (k == "member_expression" || k == "subscript_expression")
     return carried(e.field("object"), depth);
   if (k == "call_expression") {
