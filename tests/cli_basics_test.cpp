@@ -95,7 +95,9 @@ TEST(Cli, EmptyDirectoryIsAnErrorAndAnEmptyFileFailsEveryCheck) {
   ProcessOutput r = run_cli({dir.path().string()});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_FALSE(std::regex_search(r.out, std::regex("\\[[1-9][0-9]*/"))) << r.out;
-  EXPECT_NE(r.out.find("Result: 63 FAILURES FOUND"), std::string::npos) << r.out;
+  const std::string all_fail =
+      "Result: " + std::to_string(default_registry().checks().size()) + " FAILURES FOUND";
+  EXPECT_NE(r.out.find(all_fail), std::string::npos) << r.out;
 }
 
 TEST(Cli, BadRootsAndUsageExitTwo) {

@@ -4,4 +4,10 @@
 
 #include "v15check/check.h"
 
-namespace v15 {}  // namespace v15
+namespace v15 {
+
+Check flow_route_parity_check();
+Check flow_entry_auth_check();
+Check flow_container_auth_check();
+
+}  // namespace v15

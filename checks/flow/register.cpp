@@ -2,6 +2,10 @@
 
 namespace v15 {
 
-void register_flow_checks(Registry& r) { (void)r; }
+void register_flow_checks(Registry& r) {
+  r.add(flow_route_parity_check());
+  r.add(flow_entry_auth_check());
+  r.add(flow_container_auth_check());
+}
 
 }  // namespace v15
