@@ -6,6 +6,9 @@
 
 namespace v15 {
 
+Check flow_route_parity_check();
+Check flow_entry_auth_check();
+Check flow_container_auth_check();
 Check flow_bridge_timeout_cleared_check();
 Check flow_single_execution_check();
 Check flow_dispatch_no_silent_return_check();

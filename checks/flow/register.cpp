@@ -3,6 +3,9 @@
 namespace v15 {
 
 void register_flow_checks(Registry& r) {
+  r.add(flow_route_parity_check());
+  r.add(flow_entry_auth_check());
+  r.add(flow_container_auth_check());
   r.add(flow_bridge_timeout_cleared_check());
   r.add(flow_single_execution_check());
   r.add(flow_dispatch_no_silent_return_check());
