@@ -53,6 +53,8 @@ std::vector<Case> load_cases(const nlohmann::json& arr, const std::string& file)
         if (c.primary.empty()) c.primary = id;
         if (!c.fail.insert(id).second) throw std::runtime_error(c.name + " lists " + id + " twice");
       }
+    if (j.contains("class"))
+      for (const auto& k : j["class"]) c.classes.push_back(k.get<std::string>());
     for (const char* key : {"at", "found"}) {
       if (!j.contains(key)) continue;
       auto& pins = std::string_view(key) == "at" ? c.at : c.found;
@@ -70,7 +72,10 @@ Catalogue load_catalogue() {
   try {
     std::vector<fs::path> files;
     for (const auto& e : fs::directory_iterator(fixtures_dir() / "mutants"))
-      if (e.is_regular_file() && e.path().extension() == ".json") files.push_back(e.path());
+      // classes.json beside the mutant files is the class matrix, not a mutant file.
+      if (e.is_regular_file() && e.path().extension() == ".json" &&
+          e.path().filename() != "classes.json")
+        files.push_back(e.path());
     std::sort(files.begin(), files.end());
     for (const auto& p : files) {
       file = "mutants/" + p.filename().string();
@@ -85,6 +90,33 @@ Catalogue load_catalogue() {
     c.error = file + ": " + e.what();
   }
   return c;
+}
+
+ClassMatrix load_class_matrix() {
+  ClassMatrix m;
+  try {
+    auto j = nlohmann::json::parse(read_file(fixtures_dir() / "mutants" / "classes.json"));
+    for (const auto& [name, _] : j.at("classes").items()) m.classes.insert(name);
+    for (const auto& [id, row] : j.at("checks").items()) {
+      ClassMatrix::Row r;
+      for (const auto& c : row.at("applies")) r.applies.push_back(c.get<std::string>());
+      if (row.contains("not"))
+        for (const auto& [c, why] : row["not"].items()) r.not_applies[c] = why.get<std::string>();
+      m.checks[id] = std::move(r);
+    }
+    if (j.contains("pending"))
+      for (const auto& p : j["pending"]) {
+        std::vector<Edit> edits;
+        for (const auto& e : p.at("draft").at("edits"))
+          edits.push_back(Edit{e.at("file").get<std::string>(), e.at("find").get<std::string>(),
+                               e.at("replace").get<std::string>(), std::nullopt});
+        m.pending[{p.at("id").get<std::string>(), p.at("class").get<std::string>()}] =
+            std::move(edits);
+      }
+  } catch (const std::exception& e) {
+    m.error = std::string("mutants/classes.json: ") + e.what();
+  }
+  return m;
 }
 
 std::string apply(std::map<std::string, std::string>& files, const std::vector<Edit>& edits) {

@@ -39,6 +39,8 @@ struct Case {
   // Pins on what a failing check reports: id → a piece of its Found text, and id → the
   // `path:line` it points at. The catalogue test requires both for every failing ID.
   std::map<std::string, std::string> found, at;
+  // The bug classes the mutant is an instance of (`class`), checked against classes.json.
+  std::vector<std::string> classes;
 };
 
 inline void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
@@ -50,6 +52,22 @@ struct Catalogue {
 };
 // Reads every fixtures/mutants/<id>.json (sorted by name) and fixtures/variants.json.
 Catalogue load_catalogue();
+
+// fixtures/mutants/classes.json: which bug classes apply to each check (each applicable cell needs
+// a mutant of that class failing the check) and why the others do not.
+struct ClassMatrix {
+  std::set<std::string> classes;  // the known class names
+  struct Row {
+    std::vector<std::string> applies;
+    std::map<std::string, std::string> not_applies;  // class → why it cannot break the check
+  };
+  std::map<std::string, Row> checks;
+  // Applicable cells whose drafted mutant v15check does not detect yet: (id, class) → the
+  // draft's edits.
+  std::map<std::pair<std::string, std::string>, std::vector<Edit>> pending;
+  std::string error;  // why the file could not be loaded
+};
+ClassMatrix load_class_matrix();
 
 // Applies edits; returns an error message if an edit does not apply (find must match once).
 std::string apply(std::map<std::string, std::string>& files, const std::vector<Edit>& edits);
