@@ -134,14 +134,10 @@ std::vector<OutputStart> output_starts(const Project& p, const BridgeKinds& k, c
 }
 
 Outcome bridge_timeout_cleared(const CheckContext& ctx) {
-  auto file = ctx.file(Role::DurableObject);
-  if (!file) return file.failure();
-  const FileModel& m = **file;
-  BridgeKinds k = facts::bridge_kinds(ctx.project());
-  if (!k.cls)
-    return Outcome::fail(m.location(m.root()),
-                         fmt::format("no class {} in {}{}", cap(ctx.config().class_name), m.path(),
-                                     ctx.parse_note(m)));
+  auto kinds = facts::do_bridge_kinds(ctx);
+  if (!kinds) return kinds.failure();
+  const BridgeKinds& k = *kinds;
+  const FileModel& m = *k.model;
   std::vector<std::string> missing, verified;
   std::vector<Evidence> evidence;
   Location first_bad;

@@ -202,14 +202,10 @@ Verdict guarded(const FileModel& m, const BridgeKinds& k, const std::vector<std:
 }
 
 Outcome single_execution(const CheckContext& ctx) {
-  auto file = ctx.file(Role::DurableObject);
-  if (!file) return file.failure();
-  const FileModel& m = **file;
-  BridgeKinds k = facts::bridge_kinds(ctx.project());
-  if (!k.cls)
-    return Outcome::fail(m.location(m.root()),
-                         fmt::format("no class {} in {}{}", cap(ctx.config().class_name), m.path(),
-                                     ctx.parse_note(m)));
+  auto kinds = facts::do_bridge_kinds(ctx);
+  if (!kinds) return kinds.failure();
+  const BridgeKinds& k = *kinds;
+  const FileModel& m = *k.model;
   // the dispatches: calls of dispatchContainer, and startProcess calls outside it
   std::vector<Node> dispatches;
   const Function* dc = m.method(k.cls->name, facts::kDispatchMethod);

@@ -48,14 +48,10 @@ bool on_settle(const FileModel& m, const facts::BridgeValues& bv, const BridgeKi
 }
 
 Outcome stream_keepalive(const CheckContext& ctx) {
-  auto file = ctx.file(Role::DurableObject);
-  if (!file) return file.failure();
-  const FileModel& m = **file;
-  BridgeKinds k = facts::bridge_kinds(ctx.project());
-  if (!k.cls)
-    return Outcome::fail(m.location(m.root()),
-                         fmt::format("no class {} in {}{}", cap(ctx.config().class_name), m.path(),
-                                     ctx.parse_note(m)));
+  auto kinds = facts::do_bridge_kinds(ctx);
+  if (!kinds) return kinds.failure();
+  const BridgeKinds& k = *kinds;
+  const FileModel& m = *k.model;
   facts::BridgeValues bv(ctx.project(), m);
   const double max = ctx.config().heartbeat_max_ms;
   std::vector<std::string> verified;

@@ -1,8 +1,11 @@
 #include "v15check/facts/bridge_kinds.h"
 
+#include <fmt/format.h>
+
 #include "v15check/analysis/helper_region.h"
 #include "v15check/analysis/values.h"
 #include "v15check/facts/bridge_actions.h"
+#include "v15check/text.h"
 
 namespace v15::facts {
 
@@ -310,6 +313,18 @@ BridgeKinds bridge_kinds(const Project& p) {
     }
     k.maps.push_back(std::move(b));
   }
+  return k;
+}
+
+Expected<BridgeKinds> do_bridge_kinds(const CheckContext& ctx) {
+  auto file = ctx.file(Role::DurableObject);
+  if (!file) return file.failure();
+  const FileModel& m = **file;
+  BridgeKinds k = bridge_kinds(ctx.project());
+  if (!k.cls)
+    return Outcome::fail(m.location(m.root()),
+                         fmt::format("no class {} in {}{}", cap(ctx.config().class_name), m.path(),
+                                     ctx.parse_note(m)));
   return k;
 }
 

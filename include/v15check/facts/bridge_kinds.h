@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "v15check/check.h"
 #include "v15check/model.h"
 
 namespace v15::facts {
@@ -56,5 +57,7 @@ struct BridgeKinds {
 };
 
 BridgeKinds bridge_kinds(const Project& p);
+// The same for a check: a FAIL when the DO file is unavailable or has no DO class.
+Expected<BridgeKinds> do_bridge_kinds(const CheckContext& ctx);
 
 }  // namespace v15::facts
