@@ -8,7 +8,9 @@
 #include <cstdlib>
 #include <functional>
 
+#include "v15check/facts/flow_legs.h"
 #include "v15check/facts/image_files.h"
+#include "v15check/facts/worker_routes.h"
 #include "v15check/report.h"
 
 namespace v15 {
@@ -174,6 +176,72 @@ const Result* result_for(const std::vector<Result>& results, std::string_view id
   for (const Result& r : results)
     if (r.check && r.check->id == id) return &r;
   return nullptr;
+}
+
+// The legs beside the HTTP bridge that the flow's facts know (WebSocket, approval and init
+// routes): each Worker → DO request, each container-facing DO branch and each request of the
+// agent, missing when nothing serves it or its flow check fails there.
+Hop leg_hop(std::string from, std::string to, std::string label, Location at, const char* id,
+            bool ok) {
+  Hop h;
+  h.from = std::move(from);
+  h.to = std::move(to);
+  h.label = cap(label, kMessageMax);
+  h.location = std::move(at);
+  h.location.path = cap(h.location.path, kMessageMax);
+  h.check_ids = {id};
+  h.found = ok;
+  if (!ok) h.failed_ids = {id};
+  h.state = ok ? HopState::Found : HopState::Missing;
+  return h;
+}
+
+std::string request_text(const facts::PathRequest& r) {
+  return fmt::format("{} {}{}", r.method.empty() ? "any method" : r.method, cap(r.path, 120),
+                     r.websocket ? " (WebSocket upgrade)" : "");
+}
+
+std::vector<Hop> other_legs(const Project& project, const std::vector<Result>& results) {
+  std::vector<Hop> out;
+  const Result* parity = result_for(results, "flow.route-parity");
+  if (!parity) return out;
+  CheckContext ctx(project, *parity->check);
+  auto legs = facts::flow_legs(ctx);
+  if (!legs) return out;
+  auto bridge_path = [](const std::string& path) {
+    return path == "/chat" || path == facts::kStreamPath;
+  };
+  for (const facts::PathRequest& r : legs->do_requests) {
+    if (r.path.empty() || bridge_path(r.path)) continue;
+    bool served = std::any_of(legs->do_branches.begin(), legs->do_branches.end(),
+                              [&](const facts::ServedRoute& b) { return facts::serves(b, r); });
+    out.push_back(leg_hop(std::string(kWorker), std::string(kAgentDo),
+                          fmt::format("forward {} to the DO{}", request_text(r),
+                                      served ? "" : ": no fetch() branch serves it"),
+                          r.location, "flow.route-parity", served));
+  }
+  const Result* auth = result_for(results, "flow.container-auth");
+  for (const facts::ServedRoute& b : legs->do_branches) {
+    if (!auth || b.path.rfind("/internal/", 0) != 0 || b.path == facts::kStreamPath) continue;
+    const Location& failed = auth->outcome.location;
+    bool here = auth->outcome.status == Status::Fail && failed.path == b.location.path &&
+                failed.line >= static_cast<int>(b.anchor.line()) &&
+                failed.line <= static_cast<int>(b.anchor.end_line());
+    out.push_back(leg_hop(std::string(kAgentDo), std::string(kAgentDo),
+                          fmt::format("fetch() serves {} {}: execution token verified",
+                                      b.method.empty() ? "any method" : b.method, cap(b.path, 120)),
+                          b.location, "flow.container-auth", !here));
+  }
+  for (const facts::PathRequest& r : legs->agent_requests) {
+    if (r.path.empty() || r.path == facts::kStreamPath) continue;
+    bool served = std::any_of(legs->worker_routes.begin(), legs->worker_routes.end(),
+                              [&](const facts::ServedRoute& w) { return facts::serves(w, r); });
+    out.push_back(
+        leg_hop(std::string(kContainer), std::string(kWorker),
+                fmt::format("{}{}", request_text(r), served ? "" : ": no Worker route serves it"),
+                r.location, "flow.route-parity", served));
+  }
+  return out;
 }
 
 // -- text ---------------------------------------------------------------------------------------
@@ -445,6 +513,11 @@ std::vector<Hop> build_trace(const Project& project, const std::vector<Result>& 
     h.location.path = cap(h.location.path, kMessageMax);
     hops.push_back(std::move(h));
   }
+  // the other legs go before the browser's answer, which the error path follows
+  auto at = std::find_if(hops.begin(), hops.end(), [](const Hop& h) { return h.error_path; });
+  if (at != hops.begin() && std::prev(at)->to == kBrowser) --at;
+  std::vector<Hop> legs = other_legs(project, results);
+  hops.insert(at, std::make_move_iterator(legs.begin()), std::make_move_iterator(legs.end()));
   return hops;
 }
 

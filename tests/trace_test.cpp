@@ -132,6 +132,36 @@ TEST(FlowTrace, MutantShowsTheBrokenHopWithItsChecks) {
   EXPECT_TRUE(shown) << text;
 }
 
+TEST(FlowTrace, OtherLegsAreHopsWithTheirStates) {
+  // the container's WebSocket leg beside the HTTP bridge, as the flow_legs fact knows it
+  auto hops = trace_of(pass_tree());
+  auto leg = [](const std::vector<Hop>& hs, std::string_view label) -> const Hop* {
+    for (const Hop& h : hs)
+      if (h.label.find(label) != std::string::npos) return &h;
+    return nullptr;
+  };
+  const Hop* ws = leg(hops, "forward GET /internal/container-ws to the DO");
+  ASSERT_NE(ws, nullptr);
+  EXPECT_TRUE(ws->found);
+  EXPECT_EQ(ws->from, kWorker);
+  EXPECT_EQ(ws->to, kAgentDo);
+  EXPECT_EQ(ws->location.path, "src/index.ts");
+  const Hop* verified = leg(hops, "fetch() serves GET /internal/container-ws");
+  ASSERT_NE(verified, nullptr);
+  EXPECT_EQ(verified->check_ids, std::vector<std::string>{"flow.container-auth"});
+  EXPECT_FALSE(ws->error_path);
+
+  // renamed on the DO's side only: the Worker's leg is missing, and says why
+  auto renamed = mutant_trace("flow-parity-do-container-ws-renamed");
+  const Hop* broken = leg(renamed, "forward GET /internal/container-ws to the DO");
+  ASSERT_NE(broken, nullptr);
+  EXPECT_FALSE(broken->found);
+  EXPECT_EQ(broken->state, HopState::Missing);
+  EXPECT_EQ(broken->failed_ids, std::vector<std::string>{"flow.route-parity"});
+  EXPECT_NE(broken->label.find("no fetch() branch serves it"), std::string::npos) << broken->label;
+  for (const Hop& h : renamed) EXPECT_EQ(h.found, h.failed_ids.empty()) << h.label;
+}
+
 TEST(FlowTrace, ErrorPathMutantMarksTheErrorHop) {
   auto hops = mutant_trace("error-timeout-no-settle");
   const Hop* h = hop_with(hops, "error.bridge-timeout");
